@@ -1,0 +1,146 @@
+"""Outgoing mail through an outbox table, delivered by a background worker.
+
+``enqueue`` adds a message to the outbox in the caller's transaction, so a message
+exists only if the change that caused it committed. The worker (one thread per
+process) claims due messages, sends them over SMTP and retries failures with
+backoff; an SMTP outage therefore never fails or slows a request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from pyramid_mailer.mailer import Mailer
+from pyramid_mailer.message import Message
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import OutboxMessage
+from .models.meta import utcnow
+from .settings import as_bool
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=5)  # a claimed message is retried if its sender dies
+MAX_BACKOFF = timedelta(hours=1)
+MAX_ATTEMPTS = 20
+POLL_SECONDS = 30.0
+BATCH_SIZE = 20
+
+
+def enqueue(session: Session, *, recipient: str, subject: str, body_text: str,
+            body_html: str | None = None, tenant_id: str | None = None) -> OutboxMessage:
+    message = OutboxMessage(tenant_id=tenant_id, recipient=recipient, subject=subject,
+                            body_text=body_text, body_html=body_html)
+    session.add(message)
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+class MailWorker:
+    """Delivers the outbox. ``wake()`` after a commit makes delivery immediate."""
+
+    def __init__(self, session_factory: sessionmaker[Session], mailer: Mailer,
+                 sender: str, poll_seconds: float = POLL_SECONDS) -> None:
+        self.session_factory = session_factory
+        self.mailer = mailer
+        self.sender = sender
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="mail-worker", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                while self.deliver_due() and not self._stop.is_set():
+                    pass
+            except Exception:
+                log.exception("mail delivery pass failed")
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+
+    def _claim(self) -> list[tuple[int, str, str, str, str | None]]:
+        now = utcnow()
+        with self.session_factory() as session, session.begin():
+            rows = session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
+                       OutboxMessage.attempts < MAX_ATTEMPTS)
+                .order_by(OutboxMessage.id)
+                .limit(BATCH_SIZE)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                row.attempts += 1
+                row.next_attempt_at = now + CLAIM_LEASE
+            return [(r.id, r.recipient, r.subject, r.body_text, r.body_html) for r in rows]
+
+    def deliver_due(self) -> int:
+        """Send what is due; returns how many were claimed."""
+        claimed = self._claim()
+        for message_id, recipient, subject, body_text, body_html in claimed:
+            error: str | None = None
+            try:
+                self.mailer.send_immediately(
+                    Message(subject=subject, sender=self.sender, recipients=[recipient],
+                            body=body_text, html=body_html),
+                    fail_silently=False,
+                )
+            except Exception as exc:  # network, refusal, TLS: all retried
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning("mail %s to %s not delivered: %s", message_id, recipient, error)
+            with self.session_factory() as session, session.begin():
+                row = session.get(OutboxMessage, message_id)
+                if row is None:
+                    continue
+                if error is None:
+                    row.sent_at = utcnow()
+                    row.last_error = None
+                else:
+                    row.last_error = error[:2000]
+                    row.next_attempt_at = utcnow() + backoff(row.attempts)
+        return len(claimed)
+
+
+def build_mailer(settings: dict[str, Any]) -> Mailer:
+    mail_settings = {k: v for k, v in settings.items() if k.startswith("mail.")}
+    mail_settings.setdefault("mail.host", "localhost")
+    return Mailer.from_settings(mail_settings, prefix="mail.")
+
+
+def wake_worker_after_commit(request: Any) -> None:
+    worker: MailWorker | None = request.registry.get("mail_worker")
+    if worker is not None:
+        request.tm.get().addAfterCommitHook(lambda ok: ok and worker.wake())
+
+
+def includeme(config: Any) -> None:
+    settings = config.get_settings()
+    worker = MailWorker(config.registry["dbsession_factory"], build_mailer(settings),
+                        sender=settings["mail.default_sender"])
+    config.registry["mail_worker"] = worker
+    if as_bool(settings["trainmeuk.mail_worker"]):
+        worker.start()
+    config.add_request_method(wake_worker_after_commit, "wake_mail_worker")
+

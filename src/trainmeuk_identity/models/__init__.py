@@ -1,0 +1,105 @@
+"""Database wiring (the pyramid-cookiecutter pattern) and the model registry.
+
+``request.dbsession`` is a SQLAlchemy session joined to the request's transaction
+(pyramid_tm): a view that returns commits, a view that raises rolls back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import zope.sqlalchemy
+from sqlalchemy import engine_from_config, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
+
+from .audit import AuditEvent
+from .connection import ProviderConnection, ScimToken
+from .credentials import LoginFailure, PasswordToken
+from .group import Group, GroupMember
+from .meta import Base, metadata
+from .outbox import OutboxMessage
+from .provisioning_log import ProvisioningLogEntry
+from .scoping import TenantScope, bind_tenant
+from .sso_identity import SsoIdentity
+from .tenant import Tenant, TenantStatus
+from .user import User, UserEmail, UserSource
+
+__all__ = [
+    "AuditEvent", "Base", "Group", "GroupMember", "LoginFailure", "OutboxMessage",
+    "PasswordToken", "ProviderConnection", "ProvisioningLogEntry", "ScimToken",
+    "SsoIdentity", "Tenant", "TenantScope", "TenantStatus", "User", "UserEmail",
+    "UserSource", "bind_tenant", "get_engine", "get_session_factory", "get_tm_session",
+    "metadata",
+]
+
+configure_mappers()
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Make SQLite serialise writers instead of failing with "database is locked".
+
+    pysqlite's own transaction handling is switched off, and every transaction starts
+    with BEGIN IMMEDIATE: a writer waits (busy timeout) for the write lock up front
+    instead of failing when a read transaction tries to upgrade. WAL lets readers go on.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database and engine.url.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.") -> Engine:
+    options: dict[str, Any] = {}
+    url = str(settings[prefix + "url"])
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        options["pool_pre_ping"] = True
+    engine = engine_from_config(settings, prefix, **options)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def get_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def get_tm_session(session_factory: sessionmaker[Session], transaction_manager: Any,
+                   request: Any = None) -> Session:
+    """A session joined to ``transaction_manager``: commit and abort follow it."""
+    dbsession = session_factory(info={"request": request})
+    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    return dbsession
+
+
+def includeme(config: Any) -> None:
+    settings = config.get_settings()
+    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    settings["tm.annotate_user"] = False
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+
+    engine = get_engine(settings)
+    session_factory = get_session_factory(engine)
+    config.registry["dbsession_factory"] = session_factory
+    config.registry["db_engine"] = engine
+
+    def dbsession(request: Any) -> Session:
+        return get_tm_session(session_factory, request.tm, request=request)
+
+    config.add_request_method(dbsession, reify=True)

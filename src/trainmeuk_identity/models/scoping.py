@@ -1,0 +1,84 @@
+"""Tenant scoping that cannot be forgotten.
+
+A session bound to a tenant (``bind_tenant``) adds ``tenant_id = <tenant>`` to every
+ORM SELECT, UPDATE and DELETE on a :class:`TenantScoped` model, and refuses to flush a
+tenant-owned row of another tenant. Views use :class:`TenantScope` to build queries
+and add rows; the session-level criteria are the net under it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, event, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from .meta import TenantScoped
+
+T = TypeVar("T", bound=TenantScoped)
+
+_TENANT_KEY = "trainmeuk.tenant_id"
+
+
+class CrossTenantWrite(RuntimeError):
+    """A row of another tenant was about to be written through a tenant-bound session."""
+
+
+def bind_tenant(session: Session, tenant_id: str) -> None:
+    session.info[_TENANT_KEY] = tenant_id
+
+
+def bound_tenant(session: Session) -> str | None:
+    return session.info.get(_TENANT_KEY)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _add_tenant_criteria(state: ORMExecuteState) -> None:
+    tenant_id = state.session.info.get(_TENANT_KEY)
+    if tenant_id is None or state.is_column_load or state.is_relationship_load:
+        return
+    if state.is_select or state.is_update or state.is_delete:
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TenantScoped,
+                lambda cls: cls.tenant_id == tenant_id,
+                include_aliases=True,
+                track_closure_variables=False,
+            )
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _check_tenant_of_new_rows(session: Session, flush_context: Any, instances: Any) -> None:
+    tenant_id = session.info.get(_TENANT_KEY)
+    if tenant_id is None:
+        return
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, TenantScoped):
+            if obj.tenant_id is None:
+                obj.tenant_id = tenant_id
+            elif obj.tenant_id != tenant_id:
+                raise CrossTenantWrite(f"{obj!r} belongs to another tenant")
+
+
+class TenantScope:
+    """Queries and writes for one tenant; pass it (not a bare session) to services."""
+
+    def __init__(self, session: Session, tenant_id: str) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def select(self, model: type[T], *extra: Any) -> Select[Any]:
+        stmt = select(model, *extra) if extra else select(model)
+        return stmt.where(model.tenant_id == self.tenant_id)
+
+    def get(self, model: type[T], id_: Any) -> T | None:
+        obj = self.session.get(model, id_)
+        if obj is None or obj.tenant_id != self.tenant_id:
+            return None
+        return obj
+
+    def add(self, obj: T) -> T:
+        obj.tenant_id = self.tenant_id
+        self.session.add(obj)
+        return obj

@@ -1,0 +1,35 @@
+"""Identity-provider plugins. A plugin needs one import: ``from trainmeuk_identity.providers
+import hookimpl, Provider``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.request import Request
+
+from .base import CheckResult, ErrorExplanation, Provider, SettingField
+from .hookspecs import hookimpl
+from .registry import PluginLoadError, ProviderRegistry, build_plugin_manager, build_provider_registry
+
+__all__ = [
+    "CheckResult", "ErrorExplanation", "PluginLoadError", "Provider", "ProviderRegistry",
+    "SettingField", "hookimpl",
+]
+
+
+def includeme(config: Any) -> None:
+    settings = config.get_settings()
+    pm = build_plugin_manager(
+        blocked=settings["trainmeuk.plugins.blocked"],
+        # Plugin objects handed in by code that builds the app (tests, embedding).
+        extra=settings.get("trainmeuk.plugins.extra", ()),
+    )
+    config.registry["plugin_manager"] = pm
+    config.registry["providers"] = build_provider_registry(pm)
+
+    config.add_request_method(lambda r: r.registry["providers"], "providers", reify=True)
+    config.add_request_method(lambda r: r.registry["plugin_manager"], "plugins", reify=True)
+
+
+def get_provider(request: Request, name: str) -> Provider | None:
+    return request.registry["providers"].get(name)

@@ -1,0 +1,89 @@
+"""The hooks a TrainMeUK Identity plugin may implement.
+
+A plugin is a module or object with functions marked ``@hookimpl`` (re-exported from
+``trainmeuk_identity.providers``), installed as a package that declares an entry point
+in the ``trainmeuk_identity.providers`` group. The built-in Entra ID provider is such a
+plugin. Every hook is called with keyword arguments; a plugin may accept only the
+ones it needs.
+
+Event hooks (``user_*``, ``sso_login_*``) are called after the change has been
+committed, never for a change that was rolled back. Their exceptions are logged and
+do not affect the request, which has already succeeded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ..models import Tenant, User
+    from .registry import ProviderRegistry
+
+PROJECT = "trainmeuk_identity"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_providers(registry: ProviderRegistry) -> None:
+    """Register identity providers: call ``registry.add(provider)`` for each.
+
+    ``provider`` is an instance of :class:`trainmeuk_identity.providers.base.Provider`.
+    Its ``name`` becomes part of the URLs (``/sso/<name>/callback``,
+    ``/scim/<name>/v2``) and of stored data, so it must never change.
+
+    Called once when the application starts. Added in 0.1.
+    """
+
+
+@hookspec
+def user_provisioned(tenant: Tenant, user: User, provider: str | None,
+                     settings: dict[str, Any]) -> None:
+    """An account was created, by provisioning (``provider`` names the provider), by
+    an admin or the console (``provider`` is None), or on a first SSO sign-in.
+
+    The welcome email is an implementation of this hook. ``user.source`` tells how the
+    account was created and ``user.active`` whether it can sign in yet. ``settings``
+    are the application settings. Added in 0.1.
+    """
+
+
+@hookspec
+def user_updated(tenant: Tenant, user: User, provider: str | None,
+                 changed: list[str]) -> None:
+    """An account's profile changed; ``changed`` lists the SCIM attribute names that
+    did (e.g. ``["department", "title"]``). Added in 0.1.
+    """
+
+
+@hookspec
+def user_deactivated(tenant: Tenant, user: User, provider: str | None, reason: str) -> None:
+    """An account was deactivated: it can no longer sign in and its open sessions
+    have ended. ``reason`` is ``"disabled"`` (``active: false``), ``"deleted"``
+    (removed from provisioning; the account and its training data are kept) or
+    ``"admin"``. Added in 0.1.
+    """
+
+
+@hookspec
+def user_reactivated(tenant: Tenant, user: User, provider: str | None) -> None:
+    """A deactivated account was activated again. Added in 0.1."""
+
+
+@hookspec
+def sso_login_succeeded(tenant: Tenant, user: User, provider: str,
+                        claims: dict[str, Any]) -> None:
+    """Someone signed in through ``provider``; ``claims`` are the validated id_token
+    claims. Added in 0.1.
+    """
+
+
+@hookspec
+def sso_login_failed(tenant: Tenant, provider: str, reason: str, detail: str) -> None:
+    """A sign-in through ``provider`` was refused. ``reason`` is a short code
+    (``"invalid_token"``, ``"no_account"``, ``"deactivated"``, ``"idp_error"``, ...)
+    and ``detail`` says what happened, for the audit log. Added in 0.1.
+    """

@@ -1,0 +1,147 @@
+"""Who is calling: a staff session or a SCIM bearer token, never both.
+
+The security policy dispatches on the route context's ``__authn__``: staff routes are
+authenticated by the session cookie, SCIM routes by the bearer token policy the SCIM
+package registers. A SCIM token therefore cannot satisfy an admin permission, and a
+signed-in admin's cookie cannot provision.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.request import Request
+from pyramid.session import BaseCookieSessionFactory
+
+from .crypto import InvalidToken, KeyRing
+from .models import User
+from .models.meta import utcnow
+from .permissions import Principal
+
+SESSION_COOKIE = "tmk_session"
+SESSION_IDLE_TIMEOUT = 8 * 60 * 60  # seconds without a request before a session ends
+SESSION_AUTH_KEY = "auth"
+
+
+@dataclass
+class StaffIdentity:
+    user: User
+    tenant_id: str
+    principals: list[str] = field(default_factory=list)
+
+
+class AuthenticationPolicy(Protocol):
+    def identity(self, request: Request) -> Any: ...
+    def principals(self, request: Request, identity: Any) -> list[str]: ...
+
+
+class StaffSessionPolicy:
+    """Identity from the session cookie, re-checked against the account every request:
+    the tenant must match, the account must exist and be active, and its auth epoch
+    must not have moved (password change, deactivation)."""
+
+    def identity(self, request: Request) -> StaffIdentity | None:
+        tenant = request.tenant
+        auth = request.session.get(SESSION_AUTH_KEY)
+        if tenant is None or not isinstance(auth, dict):
+            return None
+        if auth.get("tenant_id") != tenant.id:
+            return None
+        user = request.scope.get(User, auth.get("user_id"))
+        if user is None or not user.active or user.auth_epoch != auth.get("epoch"):
+            request.session.invalidate()
+            return None
+        principals = [Principal.staff]
+        if user.is_admin:
+            principals.append(Principal.admin)
+        return StaffIdentity(user=user, tenant_id=tenant.id, principals=principals)
+
+    def principals(self, request: Request, identity: StaffIdentity) -> list[str]:
+        return list(identity.principals)
+
+
+class SecurityPolicy:
+    def __init__(self, policies: dict[str, AuthenticationPolicy]) -> None:
+        self.policies = policies
+        self.acl = ACLHelper()
+
+    def _policy(self, request: Request) -> AuthenticationPolicy | None:
+        # No context yet (outside routing, e.g. tweens): nobody is authenticated.
+        method = getattr(getattr(request, "context", None), "__authn__", None)
+        return self.policies.get(method) if method else None
+
+    def identity(self, request: Request) -> Any:
+        policy = self._policy(request)
+        return policy.identity(request) if policy else None
+
+    def authenticated_userid(self, request: Request) -> str | None:
+        identity = request.identity
+        if isinstance(identity, StaffIdentity):
+            return identity.user.id
+        return getattr(identity, "userid", None)
+
+    def permits(self, request: Request, context: Any, permission: str) -> Any:
+        principals = [Everyone]
+        identity = request.identity
+        policy = self._policy(request)
+        if identity is not None and policy is not None:
+            principals.append(Authenticated)
+            principals.extend(policy.principals(request, identity))
+        return self.acl.permits(context, principals, permission)
+
+    def remember(self, request: Request, userid: str, **kw: Any) -> list[Any]:
+        user: User = kw["user"]
+        request.session.invalidate()  # a fresh session id: no fixation
+        request.session[SESSION_AUTH_KEY] = {
+            "user_id": user.id,
+            "tenant_id": user.tenant_id,
+            "epoch": user.auth_epoch,
+            "at": utcnow().isoformat(),
+        }
+        return []
+
+    def forget(self, request: Request, **kw: Any) -> list[Any]:
+        request.session.invalidate()
+        return []
+
+
+class _EncryptedJSONSerializer:
+    """Session cookies are encrypted and authenticated with the "session" key ring."""
+
+    def __init__(self, keyring: KeyRing) -> None:
+        self.keyring = keyring
+
+    def dumps(self, appstruct: Any) -> bytes:
+        return self.keyring.encrypt(json.dumps(appstruct, separators=(",", ":")).encode()).encode()
+
+    def loads(self, bstruct: bytes) -> Any:
+        try:
+            return json.loads(self.keyring.decrypt(bstruct, ttl=SESSION_IDLE_TIMEOUT * 3))
+        except (InvalidToken, ValueError) as exc:
+            raise ValueError("invalid session cookie") from exc
+
+
+def includeme(config: Any) -> None:
+    settings = config.get_settings()
+    session_factory = BaseCookieSessionFactory(
+        _EncryptedJSONSerializer(KeyRing(settings["trainmeuk.secret_keys"], "session")),
+        cookie_name=SESSION_COOKIE,
+        # No Domain attribute: a host-only cookie, never sent to another tenant's host.
+        domain=None,
+        path="/",
+        secure=settings["trainmeuk.cookie_secure"],
+        httponly=True,
+        samesite="Lax",
+        timeout=SESSION_IDLE_TIMEOUT,
+        reissue_time=60,
+        set_on_exception=True,
+    )
+    config.set_session_factory(session_factory)
+    policies: dict[str, AuthenticationPolicy] = config.registry.setdefault("authn_policies", {})
+    policies["session"] = StaffSessionPolicy()
+    config.set_security_policy(SecurityPolicy(policies))
+    # CSRF on every unsafe request by default; machine endpoints opt out explicitly.
+    config.set_default_csrf_options(require_csrf=True)

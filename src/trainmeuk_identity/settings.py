@@ -1,0 +1,106 @@
+"""Layered settings: the ini file gives the shape, the environment overrides it.
+
+Every deploy-specific value (database URL, base domain, secret keys, mail server,
+Microsoft authority) can come from a ``TRAINMEUK_*`` environment variable, so
+``production.ini`` holds nothing secret. ``load_settings`` is the one place that
+reads the environment; the rest of the code reads ``registry.settings``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+# setting name in the ini -> environment variable that overrides it
+ENVIRONMENT_OVERRIDES: dict[str, str] = {
+    "sqlalchemy.url": "TRAINMEUK_DATABASE_URL",
+    "trainmeuk.base_domain": "TRAINMEUK_BASE_DOMAIN",
+    "trainmeuk.secret_keys": "TRAINMEUK_SECRET_KEYS",
+    "trainmeuk.entra_authority": "TRAINMEUK_ENTRA_AUTHORITY",
+    "trainmeuk.environment": "TRAINMEUK_ENVIRONMENT",
+    "trainmeuk.cookie_secure": "TRAINMEUK_COOKIE_SECURE",
+    "trainmeuk.plugins.blocked": "TRAINMEUK_PLUGINS_BLOCKED",
+    "mail.host": "TRAINMEUK_MAIL_HOST",
+    "mail.port": "TRAINMEUK_MAIL_PORT",
+    "mail.username": "TRAINMEUK_MAIL_USERNAME",
+    "mail.password": "TRAINMEUK_MAIL_PASSWORD",
+    "mail.tls": "TRAINMEUK_MAIL_TLS",
+    "mail.ssl": "TRAINMEUK_MAIL_SSL",
+    "mail.default_sender": "TRAINMEUK_MAIL_SENDER",
+}
+
+DEFAULTS: dict[str, str] = {
+    "trainmeuk.environment": "development",
+    "trainmeuk.base_domain": "localhost",
+    "trainmeuk.entra_authority": "https://login.microsoftonline.com",
+    "trainmeuk.cookie_secure": "false",
+    "trainmeuk.plugins.blocked": "",
+    "trainmeuk.mail_worker": "true",
+    "mail.port": "25",
+    "mail.default_sender": "TrainMeUK <no-reply@trainmeuk.com>",
+}
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The service cannot start with these settings; the message says what to fix."""
+
+
+def as_bool(value: Any) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def as_list(value: Any) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def load_settings(
+    settings: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Return the effective settings: defaults < ini < environment, then validated."""
+    environ = os.environ if environ is None else environ
+    merged: MutableMapping[str, Any] = dict(DEFAULTS)
+    merged.update(settings)
+    for name, variable in ENVIRONMENT_OVERRIDES.items():
+        if environ.get(variable):
+            merged[name] = environ[variable]
+    validate(merged)
+    merged["trainmeuk.secret_keys"] = as_list(merged.get("trainmeuk.secret_keys"))
+    merged["trainmeuk.base_domain"] = merged["trainmeuk.base_domain"].strip().lower()
+    merged["trainmeuk.entra_authority"] = merged["trainmeuk.entra_authority"].rstrip("/")
+    merged["trainmeuk.cookie_secure"] = as_bool(merged["trainmeuk.cookie_secure"])
+    merged["trainmeuk.plugins.blocked"] = as_list(merged["trainmeuk.plugins.blocked"])
+    return dict(merged)
+
+
+def is_production(settings: Mapping[str, Any]) -> bool:
+    return str(settings.get("trainmeuk.environment", "")).strip() == "production"
+
+
+def validate(settings: Mapping[str, Any]) -> None:
+    if not settings.get("sqlalchemy.url"):
+        raise ConfigurationError(
+            "No database configured: set TRAINMEUK_DATABASE_URL "
+            "(e.g. postgresql+psycopg://user@host:5432/trainmeuk)."
+        )
+    keys = as_list(settings.get("trainmeuk.secret_keys"))
+    if not keys:
+        raise ConfigurationError(
+            "No secret key configured: set TRAINMEUK_SECRET_KEYS to one or more "
+            f"comma-separated random strings of at least {MIN_SECRET_KEY_LENGTH} characters "
+            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    if is_production(settings):
+        for position, key in enumerate(keys, start=1):
+            if len(key) < MIN_SECRET_KEY_LENGTH or "dev-only" in key or len(set(key)) < 10:
+                raise ConfigurationError(
+                    f"TRAINMEUK_SECRET_KEYS entry {position} is too weak for production: "
+                    f"use at least {MIN_SECRET_KEY_LENGTH} random characters."
+                )
+        if not settings.get("mail.host"):
+            raise ConfigurationError(
+                "No mail server configured for production: set TRAINMEUK_MAIL_HOST "
+                "(and TRAINMEUK_MAIL_USERNAME / TRAINMEUK_MAIL_PASSWORD if it needs them)."
+            )

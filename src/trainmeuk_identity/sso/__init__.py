@@ -1,0 +1,12 @@
+"""Sign in with an identity provider (OpenID Connect): login, callback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..permissions import TenantContext
+
+
+def includeme(config: Any) -> None:
+    config.add_route("sso.login", "/sso/{provider}/login", tenant=True, factory=TenantContext)
+    config.add_route("sso.callback", "/sso/{provider}/callback", tenant=True, factory=TenantContext)

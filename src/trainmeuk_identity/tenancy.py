@@ -1,0 +1,91 @@
+"""Host header -> tenant. ``acme.<base domain>`` is tenant ``acme``.
+
+``request.tenant`` is resolved once per request (reified) and the request's database
+session is bound to it, so every tenant-owned query is scoped to it. Views that serve
+tenants use the ``tenant`` route predicate; an unknown subdomain answers 404 "no
+organisation at this address"; the bare base domain serves the product's landing page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.request import Request
+from sqlalchemy import select
+
+from .models import Tenant, TenantScope, TenantStatus, bind_tenant
+
+
+class UnknownTenant(HTTPNotFound):
+    """No organisation at this address."""
+
+
+class OffDomain(HTTPNotFound):
+    """The Host is not under our base domain at all."""
+
+
+def subdomain_of(host: str, base_domain: str) -> str | None:
+    """``acme`` for ``acme.example.com:443`` under ``example.com``; ``""`` for the bare
+    base domain; None for a host outside it."""
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    hostname = hostname.strip().rstrip(".").lower()
+    if hostname == base_domain:
+        return ""
+    suffix = "." + base_domain
+    if hostname.endswith(suffix):
+        label = hostname[: -len(suffix)]
+        return label if label and "." not in label else None
+    return None
+
+
+def request_subdomain(request: Request) -> str | None:
+    return subdomain_of(request.host, request.registry.settings["trainmeuk.base_domain"])
+
+
+def get_tenant(request: Request) -> Tenant | None:
+    """The active tenant this request's host names, or None (bare domain, foreign host,
+    unknown or suspended organisation). Tenant routes refuse None (``require_tenant``)."""
+    subdomain = request_subdomain(request)
+    if not subdomain:
+        return None
+    tenant = request.dbsession.scalar(select(Tenant).where(Tenant.subdomain == subdomain))
+    if tenant is None or tenant.status != TenantStatus.active:
+        return None
+    bind_tenant(request.dbsession, tenant.id)
+    return tenant
+
+
+def require_tenant(request: Request) -> Tenant:
+    tenant = request.tenant
+    if tenant is None:
+        raise UnknownTenant()
+    return tenant
+
+
+def get_scope(request: Request) -> TenantScope:
+    return TenantScope(request.dbsession, require_tenant(request).id)
+
+
+class TenantHostPredicate:
+    """Route predicate: ``tenant=True`` matches tenant hosts, ``False`` the bare domain."""
+
+    def __init__(self, value: bool, config: Any) -> None:
+        self.value = value
+
+    def text(self) -> str:
+        return f"tenant = {self.value}"
+
+    phash = text
+
+    def __call__(self, info: dict[str, Any], request: Request) -> bool:
+        subdomain = request_subdomain(request)
+        if subdomain is None:
+            return False
+        return bool(subdomain) == self.value
+
+
+def includeme(config: Any) -> None:
+    config.add_request_method(get_tenant, "tenant", reify=True)
+    config.add_request_method(get_scope, "scope", reify=True)
+    config.add_route_predicate("tenant", TenantHostPredicate)

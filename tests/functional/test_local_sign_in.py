@@ -1,0 +1,139 @@
+"""Local sign-in: an admin gets in before SSO exists; sessions follow the account."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from trainmeuk_identity.auth import throttle
+from trainmeuk_identity.models import AuditEvent, User
+
+from ..conftest import sign_in, tenant_app
+from ..support.factories import PASSWORD
+
+
+def test_login_form_has_email_password_and_csrf_token(testapp):
+    page = testapp.get("/login")
+    form = page.forms[0]
+    assert form.method.upper() == "POST"
+    assert "email" in form.fields and "password" in form.fields
+    assert form["csrf_token"].value
+    assert form.fields["csrf_token"][0].attrs["type"] == "hidden"
+
+
+def test_sign_in_then_session_api_shows_the_user(testapp, tenant, factory):
+    user = factory.user(tenant, "jo@acme.example", name="Jo Bloggs")
+    assert testapp.get("/api/session", status=401).json["user"] is None
+
+    response = sign_in(testapp, "JO@acme.example")
+    assert response.status_int == 303
+    assert response.location.endswith("/")
+
+    body = testapp.get("/api/session").json
+    assert body == {
+        "tenant": tenant.subdomain,
+        "user": {"id": user.id, "email": "jo@acme.example", "display_name": "Jo Bloggs",
+                 "is_admin": False},
+    }
+    home = testapp.get("/")
+    assert "Jo Bloggs" in home.text
+    assert home.forms  # the sign-out form is on every signed-in page
+
+
+def test_session_cookie_is_host_only_httponly_lax(testapp, tenant, factory):
+    user = factory.user(tenant)
+    response = sign_in(testapp, user.email)
+    cookie = next(v for k, v in response.headerlist if k == "Set-Cookie" and v.startswith("tmk_session="))
+    attrs = [a.strip().lower() for a in cookie.split(";")]
+    assert "httponly" in attrs
+    assert "samesite=lax" in attrs
+    assert not any(a.startswith("domain=") for a in attrs)
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(testapp, tenant, factory):
+    user = factory.user(tenant)
+    wrong = sign_in(testapp, user.email, "not the password at all")
+    unknown = sign_in(testapp, "nobody@acme.example", "not the password at all")
+    assert wrong.status_int == unknown.status_int == 400
+    assert "email address or password is not right" in wrong.text
+    assert "email address or password is not right" in unknown.text
+    testapp.get("/api/session", status=401)
+
+
+def test_sign_out_ends_the_session(testapp, tenant, factory):
+    user = factory.user(tenant)
+    sign_in(testapp, user.email)
+    home = testapp.get("/")
+    response = home.forms[0].submit()
+    assert response.status_int == 303
+    testapp.get("/api/session", status=401)
+
+
+def test_logout_without_csrf_token_is_refused(testapp, tenant, factory):
+    user = factory.user(tenant)
+    sign_in(testapp, user.email)
+    testapp.post("/logout", status=400)
+    testapp.get("/api/session", status=200)
+
+
+def test_login_without_csrf_token_is_refused(testapp, tenant, factory):
+    user = factory.user(tenant)
+    testapp.get("/login")
+    testapp.post("/login", {"email": user.email, "password": PASSWORD}, status=400)
+    testapp.get("/api/session", status=401)
+
+
+def test_deactivated_account_is_signed_out_on_next_request(testapp, tenant, factory, session_factory):
+    user = factory.user(tenant)
+    sign_in(testapp, user.email)
+    testapp.get("/api/session", status=200)
+    with session_factory() as session, session.begin():
+        from trainmeuk_identity.accounts import deactivate
+
+        deactivate(session.get(User, user.id))
+    testapp.get("/api/session", status=401)
+    # ...and cannot sign in again.
+    response = sign_in(testapp, user.email)
+    assert response.status_int == 403
+    assert "deactivated" in response.text
+
+
+def test_password_failures_are_throttled_per_account(testapp, tenant, factory, dbsession):
+    user = factory.user(tenant)
+    for _ in range(throttle.MAX_PER_ACCOUNT):
+        assert sign_in(testapp, user.email, "wrong password here").status_int == 400
+    response = sign_in(testapp, user.email)  # even the right password waits
+    assert response.status_int == 429
+    assert "Too many failed sign-in attempts" in response.text
+    testapp.get("/api/session", status=401)
+    events = dbsession.scalars(select(AuditEvent.action).where(AuditEvent.tenant_id == tenant.id)).all()
+    assert events.count("login.failed") == throttle.MAX_PER_ACCOUNT
+    assert "login.throttled" in events
+
+
+def test_password_failures_are_throttled_per_address(app, tenant, factory):
+    users = [factory.user(tenant) for _ in range(2)]
+    browser = tenant_app(app, tenant, REMOTE_ADDR="198.51.100.7")
+    for i in range(throttle.MAX_PER_ADDRESS):
+        sign_in(browser, f"guess{i}@acme.example", "wrong password here")
+    assert sign_in(browser, users[0].email).status_int == 429
+    # Another address is not affected.
+    assert sign_in(tenant_app(app, tenant, REMOTE_ADDR="198.51.100.8"), users[1].email).status_int == 303
+
+
+def test_next_must_be_a_same_site_path(testapp, tenant, factory):
+    user = factory.user(tenant)
+    for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        browser = tenant_app(testapp.app, tenant)
+        form = browser.get("/login", {"next": evil}).forms[0]
+        form["email"], form["password"] = user.email, PASSWORD
+        response = form.submit(status="*")
+        assert response.location == f"http://{tenant.subdomain}.localhost/"
+    browser = tenant_app(testapp.app, tenant)
+    form = browser.get("/login", {"next": "/admin?x=1"}).forms[0]
+    form["email"], form["password"] = user.email, PASSWORD
+    assert form.submit().location.endswith("/admin?x=1")
+
+
+def test_signed_out_visitor_is_sent_to_sign_in(testapp):
+    response = testapp.get("/admin", status=302)
+    assert "/login?next=%2Fadmin" in response.location

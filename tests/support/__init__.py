@@ -1,0 +1,1 @@
+"""Test support: real servers (SMTP, waitress) and data factories."""

@@ -1,0 +1,83 @@
+"""Real servers on loopback for tests: SMTP (aiosmtpd) and the app under waitress."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from waitress.server import create_server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class MailSink:
+    """Collects every message the SMTP server receives."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    _arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self._arrived:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self._arrived.notify_all()
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+    def wait_for(self, address: str, timeout: float = 10.0) -> EmailMessage:
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while not self.to(address):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no mail to {address} within {timeout}s")
+                self._arrived.wait(remaining)
+        return self.to(address)[-1]
+
+
+class SMTPServer:
+    def __init__(self) -> None:
+        self.sink = MailSink()
+        self.port = free_port()
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> SMTPServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+class LiveServer:
+    """The WSGI app under waitress on a free loopback port, in a thread."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1") -> None:
+        self.port = free_port()
+        self.server = create_server(app, host=host, port=self.port, threads=8,
+                                    clear_untrusted_proxy_headers=True)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def url(self, subdomain: str | None = None) -> str:
+        host = f"{subdomain}.localhost" if subdomain else "localhost"
+        return f"http://{host}:{self.port}"
+
+    def stop(self) -> None:
+        self.server.close()
