@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from . import entra_scim
 from .base import GUID_RE, Provider, SettingField
 from .hookspecs import hookimpl
 
@@ -71,6 +72,14 @@ class EntraProvider(Provider):
     def normalize_settings(self, values: dict[str, Any]) -> dict[str, Any]:
         return {k: (v.lower() if k in {"tenant_id", "client_id"} and isinstance(v, str) else v)
                 for k, v in values.items()}
+
+    # SCIM: Entra's provisioning dialect (see entra_scim.py).
+    def scim_policy(self) -> Any:
+        return entra_scim.entra_policy()
+
+    def normalize_scim_request(self, resource_type: str, method: str,
+                               payload: dict[str, Any]) -> dict[str, Any]:
+        return entra_scim.normalize(resource_type, method, payload)
 
 
 @hookimpl
