@@ -19,3 +19,5 @@ def includeme(config: Any) -> None:
     route("admin.users.item", "/admin/users/{user_id}")
     route("admin.provisioning_log", "/admin/provisioning-log")
     route("admin.audit", "/admin/audit")
+    # The SCIM part of Settings → SSO & Provisioning posts to its own route.
+    config.include(".scim_settings")

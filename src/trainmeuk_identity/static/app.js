@@ -16,3 +16,9 @@ document.addEventListener("click", async (event) => {
   button.textContent = "Copied";
   setTimeout(() => { button.textContent = label; }, 1500);
 });
+
+// Toggles that save at once: <input type="checkbox" data-autosubmit> submits its form.
+document.addEventListener("change", (event) => {
+  const input = event.target.closest("[data-autosubmit]");
+  if (input && input.form) input.form.requestSubmit ? input.form.requestSubmit() : input.form.submit();
+});
