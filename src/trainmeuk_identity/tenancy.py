@@ -85,6 +85,24 @@ class TenantHostPredicate:
         return bool(subdomain) == self.value
 
 
+DEVELOPMENT_PORT = 6543  # where `make run` serves (development.ini)
+
+
+def tenant_base_url(settings: dict[str, Any], subdomain: str, request: Request | None = None) -> str:
+    """The address a tenant's people use, for links made outside its own pages (the
+    console script, emails): ``https://<subdomain>.<base domain>`` in production.
+    Elsewhere the scheme and port of ``request`` when one is given, else
+    ``http://...:6543`` as ``make run`` serves it."""
+    host = f"{subdomain}.{settings['trainmeuk.base_domain']}"
+    if str(settings.get("trainmeuk.environment", "")).strip() == "production":
+        return f"https://{host}"
+    if request is not None:
+        default_port = {"http": "80", "https": "443"}.get(request.scheme)
+        port = "" if request.host_port == default_port else f":{request.host_port}"
+        return f"{request.scheme}://{host}{port}"
+    return f"http://{host}:{DEVELOPMENT_PORT}"
+
+
 def includeme(config: Any) -> None:
     config.add_request_method(get_tenant, "tenant", reify=True)
     config.add_request_method(get_scope, "scope", reify=True)
