@@ -1,0 +1,217 @@
+"""SCIM filters (RFC 7644 §3.4.2.2) to SQLAlchemy expressions, through a declared map.
+
+scim2-models parses the filter and binds every attribute path to its schema attribute
+(canonical URN, case sensitivity, value type). Here each bound attribute is looked up
+in an :class:`AttributeMap` that says which column holds it; an attribute the map does
+not declare cannot be filtered on (``invalidFilter``). No SQL text is ever built:
+values travel as bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scim2_models import InvalidFilterException, ScimFilter
+from scim2_models.path import (
+    AttributeBinding,
+    AttrPath,
+    CompareOperator,
+    Comparison,
+    FilterNode,
+    FilterVisitor,
+    LogicalExpr,
+    LogicalOperator,
+    Not,
+    Present,
+    ValuePath,
+    coerce_value,
+)
+from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, true
+
+from ..models.user import fold
+
+
+@dataclass(frozen=True)
+class Column:
+    """Where one SCIM attribute is stored.
+
+    ``folded``: the column holds :func:`fold` of the value (userName, emails), so a
+    case-insensitive comparison compares folded values. ``related``: the column is in a
+    child table (a multi-valued attribute); ``link`` joins it to the resource row, and
+    the comparison holds if any child row matches.
+    """
+
+    column: Any
+    folded: bool = False
+    related: Any = None
+    link: Any = None
+
+
+@dataclass
+class AttributeMap:
+    """SCIM attribute URN (case-insensitive) -> column, for one resource type."""
+
+    columns: dict[str, Column]
+    # Multi-valued attributes that can be tested with ``pr`` or a value path: URN ->
+    # (child table, join condition).
+    collections: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.columns = {k.casefold(): v for k, v in self.columns.items()}
+        self.collections = {k.casefold(): v for k, v in self.collections.items()}
+
+    def column(self, binding: AttributeBinding, shown: str) -> Column:
+        found = self.columns.get(binding.urn.casefold())
+        if found is None:
+            raise InvalidFilterException(
+                detail=f"Filtering on '{shown}' is not supported by TrainMeUK; filter on "
+                       "id, userName, externalId, displayName, emails, active, members "
+                       "or meta.lastModified instead.")
+        return found
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class SqlFilter(FilterVisitor[ColumnElement[bool]]):
+    """Translate one parsed filter into a WHERE clause for the resource's table."""
+
+    def __init__(self, scim_filter: ScimFilter[Any], attributes: AttributeMap,
+                 dialect: str) -> None:
+        self.filter = scim_filter
+        self.attributes = attributes
+        self.dialect = dialect
+        self._scope: ValuePath | None = None  # inside ``emails[...]``
+
+    # -- structure ------------------------------------------------------------------
+    def visit_logical_expr(self, node: LogicalExpr) -> ColumnElement[bool]:
+        terms = [self.visit(t) for t in node.terms]
+        return and_(*terms) if node.op == LogicalOperator.and_ else or_(*terms)
+
+    def visit_not(self, node: Not) -> ColumnElement[bool]:
+        return not_(self.visit(node.expr))
+
+    def visit_value_path(self, node: ValuePath) -> ColumnElement[bool]:
+        binding = self.filter.resolve(node.attr_path)
+        table, link = self._collection(binding, str(node.attr_path))
+        outer, self._scope = self._scope, node
+        try:
+            inner = self.visit(node.val_filter)
+        finally:
+            self._scope = outer
+        return exists(select(1).select_from(table).where(link, inner))
+
+    # -- leaves ---------------------------------------------------------------------
+    def _path(self, attr_path: AttrPath) -> AttrPath:
+        """An attribute inside a value path, named from the resource root."""
+        if self._scope is None:
+            return attr_path
+        outer = self._scope.attr_path
+        return AttrPath(attr=outer.attr, sub_attr=attr_path.attr, uri=outer.uri)
+
+    def _collection(self, binding: AttributeBinding, shown: str) -> tuple[Any, Any]:
+        found = self.attributes.collections.get(binding.urn.casefold())
+        if found is None:
+            raise InvalidFilterException(detail=f"Filtering on '{shown}' is not supported.")
+        return found
+
+    def _wrap(self, spec: Column, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        # Inside a value path the EXISTS is already there; outside, a child column needs one.
+        if spec.related is None or self._scope is not None:
+            return condition
+        return exists(select(1).select_from(spec.related).where(spec.link, condition))
+
+    def visit_present(self, node: Present) -> ColumnElement[bool]:
+        path = self._path(node.attr_path)
+        binding = self.filter.resolve(path)
+        if binding.urn.casefold() in self.attributes.collections and self._scope is None:
+            table, link = self.attributes.collections[binding.urn.casefold()]
+            return exists(select(1).select_from(table).where(link))
+        spec = self.attributes.column(binding, str(path))
+        condition = spec.column.is_not(None)
+        if binding.target_type is str:
+            condition = and_(condition, spec.column != "")
+        return self._wrap(spec, condition)
+
+    def visit_comparison(self, node: Comparison) -> ColumnElement[bool]:
+        path = self._path(node.attr_path)
+        binding = self.filter.resolve_comparison(path)
+        spec = self.attributes.column(binding, str(path))
+        value = coerce_value(binding, node.value, node.op)
+        column = spec.column
+        if isinstance(value, str) and not binding.case_exact:
+            value = fold(value) or ""
+            if not spec.folded:
+                column = func.lower(column)
+        return self._wrap(spec, self._compare(spec.column, column, node.op, value,
+                                              exact=binding.case_exact))
+
+    def _compare(self, raw: Any, column: Any, op: CompareOperator, value: Any,
+                 *, exact: bool) -> ColumnElement[bool]:
+        if value is None:
+            # ``attr eq null`` is ``not (attr pr)``; ``attr ne null`` is ``attr pr``.
+            if op == CompareOperator.eq:
+                return raw.is_(None)
+            if op == CompareOperator.ne:
+                return raw.is_not(None)
+            return false()
+        if op == CompareOperator.ne:
+            return or_(raw.is_(None), column != value)
+        return and_(raw.is_not(None), self._positive(column, op, value, exact=exact))
+
+    def _positive(self, column: Any, op: CompareOperator, value: Any,
+                  *, exact: bool) -> ColumnElement[bool]:
+        simple: dict[CompareOperator, Callable[[], ColumnElement[bool]]] = {
+            CompareOperator.eq: lambda: column == value,
+            CompareOperator.gt: lambda: column > value,
+            CompareOperator.ge: lambda: column >= value,
+            CompareOperator.lt: lambda: column < value,
+            CompareOperator.le: lambda: column <= value,
+        }
+        if op in simple:
+            return simple[op]()
+        if not isinstance(value, str):
+            return false()
+        if not value:
+            return true()
+        if exact:
+            return self._exact_substring(column, op, value)
+        pattern = _like_escape(value)
+        pattern = {CompareOperator.co: f"%{pattern}%", CompareOperator.sw: f"{pattern}%",
+                   CompareOperator.ew: f"%{pattern}"}[op]
+        return column.like(pattern, escape="\\")
+
+    def _exact_substring(self, column: Any, op: CompareOperator, value: str) -> ColumnElement[bool]:
+        # LIKE ignores case on SQLite, so case-exact attributes compare substrings.
+        n = len(value)
+        if op == CompareOperator.sw:
+            return func.substr(column, 1, n) == value
+        if op == CompareOperator.ew:
+            return and_(func.length(column) >= n,
+                        func.substr(column, func.length(column) - n + 1, n) == value)
+        position = func.strpos(column, value) if self.dialect == "postgresql" else func.instr(column, value)
+        return position > 0
+
+
+def to_sql(scim_filter: ScimFilter[Any], attributes: AttributeMap,
+           dialect: str) -> ColumnElement[bool]:
+    """The WHERE clause for ``scim_filter`` (already parsed and bound to its model)."""
+    return SqlFilter(scim_filter, attributes, dialect).visit(scim_filter.ast)
+
+
+def parse(text: str, model: Any) -> ScimFilter[Any]:
+    """Parse and check ``text`` against ``model``; bad filters raise ``invalidFilter``."""
+    try:
+        parsed = ScimFilter[model](text)
+        parsed._validate_semantics()
+        return parsed
+    except InvalidFilterException:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise InvalidFilterException(detail=f"Invalid filter {text!r}: {exc}") from None
+
+
+__all__ = ["AttributeMap", "Column", "FilterNode", "parse", "to_sql"]

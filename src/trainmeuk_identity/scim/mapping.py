@@ -1,0 +1,210 @@
+"""SCIM resources ⇄ our rows.
+
+A user row keeps the attributes TrainMeUK uses in indexed columns (userName, name,
+emails, title, department, ...) and the whole representation the identity provider
+last sent in ``scim_resource``, so nothing it sends is lost (phone numbers, addresses,
+extension attributes). Reading builds the resource from ``scim_resource`` with the
+columns laid over it: the columns are the truth, since admins edit them too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from scim2_models import Context, EnterpriseUser, ScimPolicy
+
+from ..models import Group, User, UserEmail
+from .schema import GroupResource, UserResource
+
+CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE = str(EnterpriseUser.__schema__)
+KNOWN_SCHEMAS = {CORE_USER.casefold(), ENTERPRISE.casefold(), CORE_GROUP.casefold()}
+
+#: Keys of ``scim_resource`` that are ours, never part of the SCIM representation.
+DETACHED_AT = "_detached_at"  # set when provisioning deleted the account (DELETE)
+DETACHED_FROM = "_detached_from"
+PRIVATE_KEYS = (DETACHED_AT, DETACHED_FROM)
+
+# Reading back what was stored keeps anything unknown instead of refusing it.
+_STORED = ScimPolicy(unknown=ScimPolicy.Unknown.keep)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _stored(row_resource: dict[str, Any] | None) -> dict[str, Any]:
+    data = dict(row_resource or {})
+    for key in PRIVATE_KEYS:
+        data.pop(key, None)
+    return data
+
+
+def _set(data: dict[str, Any], key: str, value: Any) -> None:
+    if value is None or value == "":
+        data.pop(key, None)
+    else:
+        data[key] = value
+
+
+def _meta(resource_type: str, created: datetime, modified: datetime, location: str) -> dict[str, Any]:
+    return {"resourceType": resource_type, "created": _iso(created),
+            "lastModified": _iso(modified), "location": location}
+
+
+# -- users ------------------------------------------------------------------------------
+def user_payload(user: User, users_url: str) -> dict[str, Any]:
+    """The user as a SCIM payload: stored representation, columns laid over it."""
+    data = _stored(user.scim_resource)
+    schemas = [s for s in data.get("schemas", []) if isinstance(s, str)
+               and s.casefold() in KNOWN_SCHEMAS] or [CORE_USER]
+    data["id"] = user.id
+    data["userName"] = user.user_name
+    _set(data, "externalId", user.external_id)
+    name = {k: v for k, v in (data.get("name") or {}).items()
+            if k not in ("givenName", "familyName")}
+    _set(name, "givenName", user.given_name)
+    _set(name, "familyName", user.family_name)
+    _set(data, "name", name or None)
+    _set(data, "displayName", user.display_name)
+    _set(data, "title", user.job_title)
+    data["active"] = bool(user.active)
+    emails = [{"value": e.value, **({"type": e.type} if e.type else {}),
+               **({"primary": True} if e.primary else {})} for e in user.emails]
+    _set(data, "emails", emails or None)
+
+    ext_key = next((k for k in data if k.casefold() == ENTERPRISE.casefold()), ENTERPRISE)
+    extension = {k: v for k, v in (data.pop(ext_key, None) or {}).items()
+                 if k not in ("department", "employeeNumber", "manager")}
+    _set(extension, "department", user.department)
+    _set(extension, "employeeNumber", user.employee_number)
+    if user.manager_id:
+        extension["manager"] = {"value": user.manager_id, "$ref": f"{users_url}/{user.manager_id}"}
+    if extension:
+        data[ENTERPRISE] = extension
+        if ENTERPRISE.casefold() not in {s.casefold() for s in schemas}:
+            schemas.append(ENTERPRISE)
+    else:
+        schemas = [s for s in schemas if s.casefold() != ENTERPRISE.casefold()]
+    data["schemas"] = schemas
+    data["meta"] = _meta("User", user.created_at, user.updated_at, f"{users_url}/{user.id}")
+    return data
+
+
+def user_resource(user: User, users_url: str) -> Any:
+    return UserResource.model_validate(user_payload(user, users_url), scim_ctx=Context.DEFAULT,
+                                       scim_policy=_STORED)
+
+
+def _primary_email(resource: Any) -> str | None:
+    emails = [e for e in (resource.emails or []) if e.value]
+    for choose in (lambda e: e.primary, lambda e: str(e.type or "").lower() == "work",
+                   lambda e: True):
+        for email in emails:
+            if choose(email):
+                return str(email.value)
+    return None
+
+
+def _email_rows(resource: Any) -> list[tuple[str, str | None, bool]]:
+    rows = []
+    primary = _primary_email(resource)
+    for email in resource.emails or []:
+        if email.value:
+            value = str(email.value)
+            rows.append((value, str(email.type) if email.type else None,
+                         value == primary and not any(r[2] for r in rows)))
+    return rows
+
+
+def _dump(resource: Any) -> dict[str, Any]:
+    data = resource.model_dump(scim_ctx=Context.DEFAULT)
+    for key in ("id", "meta"):
+        data.pop(key, None)
+    # Attributes of schemas we do not publish, kept as the provider spelled them.
+    data.update({k: v for k, v in resource.unknown_attributes.items() if k not in data})
+    return data
+
+
+def apply_user(user: User, resource: Any) -> None:
+    """Write ``resource`` into the row's columns and stored representation.
+
+    ``active`` is left to the caller, which deactivates through ``accounts``."""
+    user.user_name = resource.user_name
+    user.external_id = resource.external_id or None
+    name = resource.name
+    user.given_name = (name.given_name if name else None) or None
+    user.family_name = (name.family_name if name else None) or None
+    user.display_name = resource.display_name or None
+    user.job_title = resource.title or None
+    extension = resource[EnterpriseUser]
+    user.department = (extension.department if extension else None) or None
+    user.employee_number = (extension.employee_number if extension else None) or None
+    manager = extension.manager if extension else None
+    user.manager_id = (manager.value if manager else None) or None
+
+    wanted = _email_rows(resource)
+    current = [(e.value, e.type, e.primary) for e in user.emails]
+    if wanted != current:
+        user.emails = [UserEmail(tenant_id=user.tenant_id, value=v, type=t, primary=p)
+                       for v, t, p in wanted]
+    user.email = next((v for v, _, p in wanted if p), None)
+    private = {k: v for k, v in (user.scim_resource or {}).items() if k in PRIVATE_KEYS}
+    user.scim_resource = {**_dump(resource), **private}
+
+
+def changed_attributes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """SCIM attribute names whose value differs (enterprise ones by their own name)."""
+    names = []
+    for key in sorted(set(before) | set(after)):
+        if key in ("meta", "schemas"):
+            continue
+        old, new = before.get(key), after.get(key)
+        if key.casefold() == ENTERPRISE.casefold():
+            old, new = old or {}, new or {}
+            names += [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+        elif old != new:
+            names.append(key)
+    return names
+
+
+# -- groups -----------------------------------------------------------------------------
+def group_payload(group: Group, groups_url: str, users_url: str,
+                  members: list[tuple[str, str | None]] | None) -> dict[str, Any]:
+    data = _stored(group.scim_resource)
+    data.pop("members", None)
+    data["schemas"] = [CORE_GROUP]
+    data["id"] = group.id
+    data["displayName"] = group.display_name
+    _set(data, "externalId", group.external_id)
+    if members:
+        data["members"] = [{"value": user_id, "$ref": f"{users_url}/{user_id}", "type": "User",
+                            **({"display": display} if display else {})}
+                           for user_id, display in members]
+    data["meta"] = _meta("Group", group.created_at, group.updated_at, f"{groups_url}/{group.id}")
+    return data
+
+
+def group_resource(group: Group, groups_url: str, users_url: str,
+                   members: list[tuple[str, str | None]] | None) -> Any:
+    return GroupResource.model_validate(group_payload(group, groups_url, users_url, members),
+                                        scim_ctx=Context.DEFAULT, scim_policy=_STORED)
+
+
+def apply_group(group: Group, resource: Any) -> None:
+    """Write everything but the members (stored as rows, not in the document)."""
+    group.display_name = resource.display_name
+    group.external_id = resource.external_id or None
+    data = _dump(resource)
+    data.pop("members", None)
+    group.scim_resource = data
+
+
+def member_ids(resource: Any) -> list[str]:
+    return [str(m.value) for m in (resource.members or []) if m.value]
+
+
+__all__ = ["apply_group", "apply_user", "changed_attributes", "group_payload",
+           "group_resource", "member_ids", "user_payload", "user_resource"]

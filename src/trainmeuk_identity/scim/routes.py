@@ -1,0 +1,35 @@
+"""The SCIM routes, ``/scim/{provider}/v2/...``, and what every SCIM view declares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..permissions import Permission, ScimContext
+
+#: Every SCIM view: bearer-token permission, and no CSRF check — the endpoint is called
+#: by the identity provider's server with a bearer token, never by a browser with a
+#: cookie, so there is no ambient credential for a cross-site request to ride on.
+SCIM_VIEW: dict[str, Any] = {"permission": Permission.ScimProvision, "require_csrf": False}
+
+PREFIX = "/scim/{provider}/v2"
+
+# (name, pattern, methods) — more specific patterns first (".search" before "{id}").
+ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("scim.root", "", ()),
+    ("scim.users.search", "/Users/.search", ("POST",)),
+    ("scim.users.collection", "/Users", ("GET", "POST")),
+    ("scim.users.item", "/Users/{id}", ("GET", "PUT", "PATCH", "DELETE")),
+    ("scim.groups.search", "/Groups/.search", ("POST",)),
+    ("scim.groups.collection", "/Groups", ("GET", "POST")),
+    ("scim.groups.item", "/Groups/{id}", ("GET", "PUT", "PATCH", "DELETE")),
+    ("scim.service_provider_config", "/ServiceProviderConfig", ("GET",)),
+    ("scim.resource_types.collection", "/ResourceTypes", ("GET",)),
+    ("scim.resource_types.item", "/ResourceTypes/{id}", ("GET",)),
+    ("scim.schemas.collection", "/Schemas", ("GET",)),
+    ("scim.schemas.item", "/Schemas/{id}", ("GET",)),
+]
+
+
+def add_routes(config: Any) -> None:
+    for name, pattern, _ in ROUTES:
+        config.add_route(name, PREFIX + pattern, factory=ScimContext, tenant=True)

@@ -1,0 +1,210 @@
+"""Users under SCIM: query, create, replace, patch and delete, for one tenant.
+
+The tenant is explicit (a :class:`TenantScope`); so is the provider, which becomes the
+account's ``scim_provider``. Changes that other parts react to (welcome email, ended
+sessions) are announced through ``events`` and fire only after commit.
+
+Visibility follows Entra's needs: every account of the tenant is visible, including
+deactivated ones and ones created by hand (so Entra's match on userName adopts them),
+except accounts that provisioning deleted: those are detached and answer 404 until a
+POST of their userName re-attaches them, with their history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from scim2_models import NotFoundException, SearchRequest, UniquenessException
+from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import accounts
+from ..models import GroupMember, TenantScope, User, UserEmail, UserSource
+from ..models.meta import utcnow
+from ..models.user import fold
+from . import filters, mapping
+from .schema import DEFAULT_COUNT, MAX_RESULTS, UserResource
+
+Events = Callable[..., None]
+
+USER_ATTRIBUTES = filters.AttributeMap(
+    columns={
+        f"{mapping.CORE_USER}:id": filters.Column(User.id),
+        f"{mapping.CORE_USER}:externalId": filters.Column(User.external_id),
+        f"{mapping.CORE_USER}:userName": filters.Column(User.user_name_key, folded=True),
+        f"{mapping.CORE_USER}:displayName": filters.Column(User.display_name),
+        f"{mapping.CORE_USER}:name.givenName": filters.Column(User.given_name),
+        f"{mapping.CORE_USER}:name.familyName": filters.Column(User.family_name),
+        f"{mapping.CORE_USER}:title": filters.Column(User.job_title),
+        f"{mapping.CORE_USER}:active": filters.Column(User.active),
+        f"{mapping.CORE_USER}:meta.created": filters.Column(User.created_at),
+        f"{mapping.CORE_USER}:meta.lastModified": filters.Column(User.updated_at),
+        f"{mapping.CORE_USER}:emails.value": filters.Column(
+            UserEmail.value_key, folded=True, related=UserEmail, link=UserEmail.user_id == User.id),
+        f"{mapping.CORE_USER}:emails.type": filters.Column(
+            UserEmail.type, related=UserEmail, link=UserEmail.user_id == User.id),
+        f"{mapping.CORE_USER}:emails.primary": filters.Column(
+            UserEmail.primary, related=UserEmail, link=UserEmail.user_id == User.id),
+        f"{mapping.ENTERPRISE}:department": filters.Column(User.department),
+        f"{mapping.ENTERPRISE}:employeeNumber": filters.Column(User.employee_number),
+        f"{mapping.ENTERPRISE}:manager.value": filters.Column(User.manager_id),
+    },
+    collections={f"{mapping.CORE_USER}:emails": (UserEmail, UserEmail.user_id == User.id)},
+)
+
+
+def visible() -> ColumnElement[bool]:
+    """Not detached by a provisioning DELETE."""
+    return User.scim_resource[mapping.DETACHED_AT].as_string().is_(None)
+
+
+@dataclass
+class Page:
+    total: int
+    start_index: int
+    rows: list[Any]
+
+
+def page_bounds(search: SearchRequest[Any]) -> tuple[int, int]:
+    start = search.start_index or 1
+    count = DEFAULT_COUNT if search.count is None else min(search.count, MAX_RESULTS)
+    return start, count
+
+
+def run_query(scope: TenantScope, stmt: Select[Any], order: list[Any],
+              search: SearchRequest[Any]) -> Page:
+    start, count = page_bounds(search)
+    total = scope.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows: list[Any] = []
+    if count:
+        rows = list(scope.session.scalars(stmt.order_by(*order).offset(start - 1).limit(count)))
+    return Page(total=total or 0, start_index=start, rows=rows)
+
+
+def flush_unique(scope: TenantScope, what: str) -> None:
+    """Flush, turning a unique-constraint race (two creates at once) into a 409."""
+    try:
+        scope.session.flush()
+    except IntegrityError:
+        raise UniquenessException(detail=f"{what} already exists in TrainMeUK.") from None
+
+
+class UserStore:
+    def __init__(self, scope: TenantScope, provider: str, users_url: str, events: Events) -> None:
+        self.scope = scope
+        self.provider = provider
+        self.users_url = users_url
+        self.events = events
+        self.dialect = scope.session.get_bind().dialect.name
+
+    # -- reading ------------------------------------------------------------------------
+    def query(self, search: SearchRequest[Any]) -> Page:
+        stmt = self.scope.select(User).where(visible())
+        if search.filter is not None:
+            stmt = stmt.where(filters.to_sql(search.filter, USER_ATTRIBUTES, self.dialect))
+        return run_query(self.scope, stmt, [User.created_at, User.id], search)
+
+    def get(self, user_id: str) -> User:
+        user = self.scope.session.scalar(
+            self.scope.select(User).where(User.id == user_id, visible()))
+        if user is None:
+            raise NotFoundException(detail=f"No user with id {user_id!r} in TrainMeUK.")
+        return user
+
+    def resource(self, user: User) -> Any:
+        return mapping.user_resource(user, self.users_url)
+
+    # -- writing ------------------------------------------------------------------------
+    def _by_user_name(self, user_name: str) -> User | None:
+        return self.scope.session.scalar(
+            self.scope.select(User).where(User.user_name_key == fold(user_name)))
+
+    def _check_external_id(self, resource: Any, user: User | None) -> None:
+        if not resource.external_id:
+            return
+        other = self.scope.session.scalar(
+            self.scope.select(User).where(User.external_id == resource.external_id))
+        if other is not None and other is not user:
+            raise UniquenessException(
+                detail=f"Another user (id {other.id}) already has externalId "
+                       f"{resource.external_id!r}.")
+
+    def create(self, resource: Any) -> tuple[User, bool]:
+        """A new account, or a detached one re-attached; True if it is new."""
+        existing = self._by_user_name(resource.user_name)
+        if existing is not None and mapping.DETACHED_AT not in (existing.scim_resource or {}):
+            raise UniquenessException(
+                detail=f"A user with userName {resource.user_name!r} already exists in "
+                       f"TrainMeUK (id {existing.id}).")
+        self._check_external_id(resource, existing)
+        if existing is not None:
+            self._reattach(existing, resource)
+            return existing, False
+        user = self.scope.add(User(user_name=resource.user_name, source=UserSource.scim,
+                                   scim_provider=self.provider, scim_resource={}))
+        mapping.apply_user(user, resource)
+        user.active = resource.active is not False
+        if not user.active:
+            user.deactivated_at = utcnow()
+        flush_unique(self.scope, f"A user with userName {resource.user_name!r}")
+        self.events("user_provisioned", user=user)
+        return user, True
+
+    def _reattach(self, user: User, resource: Any) -> None:
+        user.scim_resource = mapping._stored(user.scim_resource)
+        user.scim_provider = self.provider
+        mapping.apply_user(user, resource)
+        self._set_active(user, resource.active is not False, reason="disabled")
+        flush_unique(self.scope, f"A user with userName {resource.user_name!r}")
+
+    def _set_active(self, user: User, active: bool, *, reason: str) -> bool:
+        if active and accounts.reactivate(user):
+            self.events("user_reactivated", user=user)
+            return True
+        if not active and accounts.deactivate(user):
+            self.events("user_deactivated", user=user, reason=reason)
+            return True
+        return False
+
+    def save(self, user: User, resource: Any) -> User:
+        """Make the account what ``resource`` says (PUT, and PATCH after applying it)."""
+        before = mapping.user_payload(user, self.users_url)
+        self._check_external_id(resource, user)
+        other = self._by_user_name(resource.user_name)
+        if other is not None and other is not user:
+            raise UniquenessException(
+                detail=f"Another user (id {other.id}) already has userName {resource.user_name!r}.")
+        # Editing an account created by hand adopts it: provisioning manages it from now on.
+        user.scim_provider = self.provider
+        mapping.apply_user(user, resource)
+        if resource.active is not None:
+            self._set_active(user, bool(resource.active), reason="disabled")
+        changed = [c for c in mapping.changed_attributes(
+            before, mapping.user_payload(user, self.users_url)) if c != "active"]
+        if changed:
+            user.updated_at = utcnow()
+            self.events("user_updated", user=user, changed=changed)
+        flush_unique(self.scope, f"A user with userName {resource.user_name!r}")
+        return user
+
+    def patch(self, user: User, patch: Any, policy: Any) -> User:
+        resource = self.resource(user)
+        if patch.patch(resource, scim_policy=policy):
+            self.save(user, resource)
+        return user
+
+    def delete(self, user: User) -> None:
+        """Deactivate and detach; the account and its training data stay."""
+        self._set_active(user, False, reason="deleted")
+        user.scim_provider = None
+        user.scim_resource = {**(user.scim_resource or {}), mapping.DETACHED_AT: utcnow().isoformat(),
+                              mapping.DETACHED_FROM: self.provider}
+        user.updated_at = utcnow()
+        # Group memberships come from provisioning too; the account leaves its groups.
+        self.scope.session.execute(delete(GroupMember).where(
+            GroupMember.tenant_id == self.scope.tenant_id, GroupMember.user_id == user.id))
+
+
+__all__ = ["Page", "UserResource", "UserStore", "page_bounds", "run_query", "visible"]

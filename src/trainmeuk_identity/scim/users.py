@@ -1,0 +1,87 @@
+"""``/Users``: thin views over :class:`.store.UserStore`, one method per verb."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config, view_defaults
+from scim2_models import Context
+
+from . import protocol
+from .routes import SCIM_VIEW
+from .schema import UserResource
+
+
+class _UserViews:
+    def __init__(self, context: Any, request: Request) -> None:
+        self.request = request
+        self.scim = request.scim
+        self.store = request.scim.users
+
+    def _list(self, search: Any) -> Response:
+        page = self.store.query(search)
+        resources = [self.store.resource(u) for u in page.rows]
+        return protocol.respond(protocol.list_response(
+            UserResource, page.total, page.start_index, resources, search))
+
+
+@view_defaults(route_name="scim.users.collection", **SCIM_VIEW)
+class UsersCollection(_UserViews):
+    @view_config(request_method="GET")
+    def query(self) -> Response:
+        return self._list(protocol.search_from_query(self.request, UserResource))
+
+    @view_config(request_method="POST")
+    def create(self) -> Response:
+        resource = protocol.read_resource(self.request, UserResource, "User",
+                                          Context.RESOURCE_CREATION_REQUEST)
+        user, new = self.store.create(resource)
+        self.scim.describe("create user" if new else "re-attach user", "User", user.id)
+        body = protocol.dump(self.store.resource(user), Context.RESOURCE_CREATION_RESPONSE)
+        return protocol.respond(body, 201, location=body["meta"]["location"])
+
+
+@view_defaults(route_name="scim.users.search", **SCIM_VIEW)
+class UsersSearch(_UserViews):
+    @view_config(request_method="POST")
+    def search(self) -> Response:
+        return self._list(protocol.search_from_body(self.request, UserResource))
+
+
+@view_defaults(route_name="scim.users.item", **SCIM_VIEW)
+class UserItem(_UserViews):
+    @property
+    def user_id(self) -> str:
+        return str(self.request.matchdict["id"])
+
+    @view_config(request_method="GET")
+    def get(self) -> Response:
+        params = protocol.response_parameters(self.request, UserResource)
+        user = self.store.get(self.user_id)
+        return protocol.respond(protocol.dump(self.store.resource(user),
+                                              Context.RESOURCE_QUERY_RESPONSE, params))
+
+    @view_config(request_method="PUT")
+    def replace(self) -> Response:
+        user = self.store.get(self.user_id)
+        resource = protocol.read_resource(self.request, UserResource, "User",
+                                          Context.RESOURCE_REPLACEMENT_REQUEST)
+        self.store.save(user, resource)
+        return protocol.respond(protocol.dump(self.store.resource(user),
+                                              Context.RESOURCE_REPLACEMENT_RESPONSE))
+
+    @view_config(request_method="PATCH")
+    def patch(self) -> Response:
+        user = self.store.get(self.user_id)
+        patch = protocol.read_patch(self.request, UserResource, "User")
+        self.store.patch(user, patch, self.scim.policy)
+        params = protocol.response_parameters(self.request, UserResource)
+        return protocol.respond(protocol.dump(self.store.resource(user),
+                                              Context.RESOURCE_PATCH_RESPONSE, params))
+
+    @view_config(request_method="DELETE")
+    def delete(self) -> Response:
+        self.store.delete(self.store.get(self.user_id))
+        return protocol.respond(None, 204)
