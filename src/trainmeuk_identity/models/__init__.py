@@ -22,13 +22,14 @@ from .outbox import OutboxMessage
 from .provisioning_log import ProvisioningLogEntry
 from .scoping import TenantScope, bind_tenant
 from .sso_identity import SsoIdentity
+from .sso_state import SsoStateUse
 from .tenant import Tenant, TenantStatus
 from .user import User, UserEmail, UserSource
 
 __all__ = [
     "AuditEvent", "Base", "Group", "GroupMember", "LoginFailure", "OutboxMessage",
     "PasswordToken", "ProviderConnection", "ProvisioningLogEntry", "ScimToken",
-    "SsoIdentity", "Tenant", "TenantScope", "TenantStatus", "User", "UserEmail",
+    "SsoIdentity", "SsoStateUse", "Tenant", "TenantScope", "TenantStatus", "User", "UserEmail",
     "UserSource", "bind_tenant", "get_engine", "get_session_factory", "get_tm_session",
     "metadata",
 ]

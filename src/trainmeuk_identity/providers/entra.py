@@ -6,10 +6,12 @@ plugin (see setup.cfg), never imported by core code.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from . import entra_scim
-from .base import GUID_RE, Provider, SettingField
+from . import entra_oidc, entra_scim
+from .base import (GUID_RE, CheckResult, ConnectionProbe, ErrorExplanation, Provider,
+                   SettingField, SsoProfile)
 from .hookspecs import hookimpl
 
 # Multi-tenant aliases Entra accepts in place of a directory id; a single-tenant app
@@ -42,6 +44,14 @@ def validate_client_id(value: str) -> str | None:
     return None
 
 
+def validate_client_secret(value: str) -> str | None:
+    # A secret's ID is a GUID; its Value never is. Pasting the ID is the usual mistake.
+    if GUID_RE.match(value):
+        return ("This is the secret's ID, not its Value. In Certificates & secrets copy the "
+                "“Value” column (shown only when the secret is created), not “Secret ID”.")
+    return None
+
+
 class EntraProvider(Provider):
     name: ClassVar[str] = "entra"
     display_name: ClassVar[str] = "Microsoft Entra ID"
@@ -66,12 +76,51 @@ class EntraProvider(Provider):
             label="Client Secret",
             help="The secret's Value (not its Secret ID), from Certificates & secrets.",
             secret=True,
+            validate=validate_client_secret,
         ),
     )
 
     def normalize_settings(self, values: dict[str, Any]) -> dict[str, Any]:
         return {k: (v.lower() if k in {"tenant_id", "client_id"} and isinstance(v, str) else v)
                 for k, v in values.items()}
+
+    # OpenID Connect: Entra's endpoints, claims and AADSTS codes (see entra_oidc.py).
+    def discovery_url(self, settings: Mapping[str, Any], app_settings: Mapping[str, Any]) -> str:
+        return entra_oidc.discovery_url(settings, app_settings)
+
+    def expected_issuer(self, settings: Mapping[str, Any], app_settings: Mapping[str, Any]) -> str:
+        return entra_oidc.expected_issuer(settings, app_settings)
+
+    def pinned_claims(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        return entra_oidc.pinned_claims(settings)
+
+    def identity_of(self, claims: Mapping[str, Any]) -> tuple[str, str]:
+        return entra_oidc.identity_of(claims)
+
+    def profile_from_claims(self, claims: Mapping[str, Any]) -> SsoProfile:
+        return entra_oidc.profile_from_claims(claims)
+
+    def explain_error(self, code: str, description: str = "") -> ErrorExplanation | None:
+        return entra_oidc.explain_error(code, description)
+
+    def is_cancellation(self, error: str, description: str, params: Mapping[str, Any]) -> bool:
+        return entra_oidc.is_cancel(error, description, params)
+
+    def check_connection(self, settings: Mapping[str, Any], client_secret: str | None,
+                         app_settings: Mapping[str, Any], probe: ConnectionProbe) -> list[CheckResult]:
+        return entra_oidc.check_connection(settings, client_secret, app_settings, probe)
+
+    def admin_consent_url(self, settings: Mapping[str, Any], app_settings: Mapping[str, Any],
+                          redirect_uri: str) -> str | None:
+        return entra_oidc.admin_consent_url(settings, app_settings, redirect_uri, self.sso_scopes)
+
+    def setup_steps(self, redirect_uri: str) -> list[str]:
+        return entra_oidc.setup_steps(redirect_uri)
+
+    def troubleshooting(self, settings: Mapping[str, Any], redirect_uri: str,
+                        app_settings: Mapping[str, Any]) -> list[ErrorExplanation]:
+        consent = self.admin_consent_url(settings, app_settings, redirect_uri)
+        return entra_oidc.troubleshooting(settings, redirect_uri, app_settings, consent)
 
     # SCIM: Entra's provisioning dialect (see entra_scim.py).
     def scim_policy(self) -> Any:
