@@ -89,7 +89,17 @@ def app(app_settings: dict[str, Any]) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def session_factory(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions for setting up data and for looking at what requests committed."""
     engine = get_engine(load_settings(make_settings(database_url), environ={}))
+    yield get_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def observer_factory(database_url: str) -> Iterator[sessionmaker[Session]]:
+    # Reads only: on SQLite its transactions never take the write lock, so a test can
+    # hold one open while requests and subprocesses write.
+    engine = get_engine(load_settings(make_settings(database_url), environ={}), read_only=True)
     yield get_session_factory(engine)
     engine.dispose()
 
@@ -102,9 +112,10 @@ def factory(session_factory: sessionmaker[Session]) -> Iterator[Factory]:
 
 
 @pytest.fixture
-def dbsession(session_factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A plain session for looking at what requests committed."""
-    with session_factory() as session:
+def dbsession(observer_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for looking at what requests committed. It reads a snapshot: call
+    ``dbsession.rollback()`` (or ``expire_all()``) before looking again after a write."""
+    with observer_factory() as session:
         yield session
 
 

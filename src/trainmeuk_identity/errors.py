@@ -95,14 +95,15 @@ def http_exception(exc: HTTPException, request: Request) -> Response:
 def database_unavailable(exc: Exception, request: Request) -> Response:
     log.error("database unavailable: %s", exc)
     return error_response(request, 503, "Service unavailable",
-                          "TrainMeUK is briefly unavailable. Please try again in a minute.")
+                          "TrainMeUK is briefly unavailable. Please try again in a minute.",
+                          template="error_plain.jinja2")
 
 
 def unexpected(exc: Exception, request: Request) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path_info)
     return error_response(request, 500, "Something went wrong",
                           "Something went wrong on our side. If it keeps happening, tell "
-                          "support the request id below.")
+                          "support the request id below.", template="error_plain.jinja2")
 
 
 def includeme(config: Any) -> None:

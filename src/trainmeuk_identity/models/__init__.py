@@ -39,7 +39,7 @@ configure_mappers()
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, immediate: bool) -> None:
     """Make SQLite serialise writers instead of failing with "database is locked".
 
     pysqlite's own transaction handling is switched off, and every transaction starts
@@ -60,10 +60,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.") -> Engine:
+def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.", *,
+               read_only: bool = False) -> Engine:
+    """The engine for ``settings``. ``read_only`` engines (tests, reports) start plain
+    SQLite transactions, which never hold the write lock and so never block writers."""
     options: dict[str, Any] = {}
     url = str(settings[prefix + "url"])
     if url.startswith("sqlite"):
@@ -72,7 +75,7 @@ def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.") -> Engine:
         options["pool_pre_ping"] = True
     engine = engine_from_config(settings, prefix, **options)
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, immediate=not read_only)
     return engine
 
 

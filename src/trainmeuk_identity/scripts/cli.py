@@ -170,8 +170,15 @@ def cmd_providers(ctx: Context, args: argparse.Namespace) -> None:
             print(f"{provider.name:<12} {provider.display_name}  (plugin {plugin_name}, package {package})")
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors in one line (``--help`` still shows the full usage)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trainmeuk-identity",
+    parser = Parser(prog="trainmeuk-identity",
                                      description="Operate a TrainMeUK Identity deployment.")
     parser.add_argument("config", metavar="CONFIG", help="the ini file, e.g. development.ini")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
