@@ -10,6 +10,7 @@ minute per token.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -124,9 +125,18 @@ def provisioning_log_tween_factory(handler: Callable[[Request], Response], regis
                 _finish(request, entry, 500, "unexpected error", session_factory)
             raise
         _finish(request, entry, response.status_int, _error_detail(response), session_factory)
+        _close_spooled_body(request)
         return response
 
     return provisioning_log_tween
+
+
+def _close_spooled_body(request: Request) -> None:
+    """Close the temporary file a large body was copied into (to be re-read by a retry);
+    the request is answered, so nothing reads it again."""
+    body = request.environ.get("wsgi.input")
+    if request.environ.get("webob.is_body_seekable") and isinstance(body, io.BufferedRandom):
+        body.close()
 
 
 def _finish(request: Request, entry: PendingEntry, status: int, detail: str | None,

@@ -72,7 +72,9 @@ def scim_token(session_factory: Any, tenant: Tenant) -> str:
 
 @pytest.fixture
 def scim(app: Any, tenant: Tenant, scim_token: str) -> ScimClient:
-    return ScimClient(tenant_app(app, tenant), scim_token)
+    client = ScimClient(tenant_app(app, tenant), scim_token)
+    client.tenant_id = tenant.id  # type: ignore[attr-defined]
+    return client
 
 
 def new_user(user_name: str = "alice@acme.example", **extra: Any) -> dict[str, Any]:
