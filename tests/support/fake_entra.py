@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 import threading
@@ -86,6 +87,7 @@ class FakeEntra:
         self.header_overrides: dict[str, Any] = {}
         self.sign_with: RSAKey | None = None
         self.unsigned = False  # alg "none"
+        self.hs256_with_public_key = False  # the classic RS256/HS256 key confusion
         self.token_lifetime = 3600
         self.issued_at_offset = 0
         self.last_authorize: dict[str, str] = {}
@@ -141,6 +143,7 @@ class FakeEntra:
         self.authorize_error = None
         self.claim_overrides, self.drop_claims, self.header_overrides = {}, set(), {}
         self.sign_with, self.unsigned, self.issued_at_offset, self.down = None, False, 0, False
+        self.hs256_with_public_key = False
 
     # --- tokens ---------------------------------------------------------------------------
     def id_token(self, directory: FakeDirectory, grant: Grant) -> str:
@@ -164,6 +167,11 @@ class FakeEntra:
         if self.unsigned:
             header = {"alg": "none", "typ": "JWT", "kid": key.kid}
             return (_b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode()) + ".")
+        if self.hs256_with_public_key:
+            header = {"alg": "HS256", "typ": "JWT", "kid": key.kid}
+            signing_input = _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode())
+            mac = hmac.new(key.as_pem(private=False), signing_input.encode(), hashlib.sha256).digest()
+            return signing_input + "." + _b64(mac)
         header = {"alg": "RS256", "typ": "JWT", "kid": key.kid, **self.header_overrides}
         return jwt.encode(header, claims, key)
 

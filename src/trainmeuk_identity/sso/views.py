@@ -122,7 +122,10 @@ def callback(request: Request) -> Response:
         return errors.render(request, failure)
     test = pending.mode == "test"
     try:
-        state.consume(request.scope, pending)
+        try:
+            state.consume(request.scope, pending)
+        except state.StateError as exc:
+            raise errors.from_state(exc) from None
         admin = _admin(request) if test else None
         if test and (admin is None or admin.user.id != pending.admin_user_id):
             raise SsoFailure(reason="forbidden", status=403, title="Test sign-in ended",
