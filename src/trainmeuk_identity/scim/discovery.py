@@ -17,6 +17,7 @@ from scim2_models import (
     ListResponse,
     Meta,
     NotFoundException,
+    NotImplementedException,
     ResourceType,
     Schema,
 )
@@ -81,6 +82,14 @@ def schemas(request: Request) -> Response:
 @view_config(route_name="scim.schemas.item", request_method="GET", **SCIM_VIEW)
 def schema(request: Request) -> Response:
     return _one(_schemas(request), request.matchdict["id"], "schema")
+
+
+@view_config(route_name="scim.search", request_method="POST", **SCIM_VIEW)
+def search_all(request: Request) -> Response:
+    # RFC 7644 §3.4.3 lets a server decline searching several resource types at once.
+    raise NotImplementedException(
+        detail="Searching Users and Groups together is not supported; POST to "
+               "/Users/.search or /Groups/.search instead.")
 
 
 def method_not_allowed(request: Request) -> Response:

@@ -73,6 +73,10 @@ def user_payload(user: User, users_url: str) -> dict[str, Any]:
     data["active"] = bool(user.active)
     emails = [{"value": e.value, **({"type": e.type} if e.type else {}),
                **({"primary": True} if e.primary else {})} for e in user.emails]
+    # The stored emails carry what the rows do not (display); use them while they agree.
+    stored = data.get("emails") if isinstance(data.get("emails"), list) else []
+    if _email_keys(stored) == _email_keys(emails):
+        emails = stored
     _set(data, "emails", emails or None)
 
     ext_key = next((k for k in data if k.casefold() == ENTERPRISE.casefold()), ENTERPRISE)
@@ -93,6 +97,11 @@ def user_payload(user: User, users_url: str) -> dict[str, Any]:
     return data
 
 
+def _email_keys(emails: list[Any]) -> list[tuple[Any, Any, bool]]:
+    return [(e.get("value"), e.get("type"), bool(e.get("primary"))) for e in emails
+            if isinstance(e, dict)]
+
+
 def user_resource(user: User, users_url: str) -> Any:
     return UserResource.model_validate(user_payload(user, users_url), scim_ctx=Context.DEFAULT,
                                        scim_policy=_STORED)
@@ -109,14 +118,9 @@ def _primary_email(resource: Any) -> str | None:
 
 
 def _email_rows(resource: Any) -> list[tuple[str, str | None, bool]]:
-    rows = []
-    primary = _primary_email(resource)
-    for email in resource.emails or []:
-        if email.value:
-            value = str(email.value)
-            rows.append((value, str(email.type) if email.type else None,
-                         value == primary and not any(r[2] for r in rows)))
-    return rows
+    """(value, type, primary) per address, ``primary`` as the provider sent it."""
+    return [(str(e.value), str(e.type) if e.type else None, bool(e.primary))
+            for e in resource.emails or [] if e.value]
 
 
 def _dump(resource: Any) -> dict[str, Any]:
@@ -150,7 +154,8 @@ def apply_user(user: User, resource: Any) -> None:
     if wanted != current:
         user.emails = [UserEmail(tenant_id=user.tenant_id, value=v, type=t, primary=p)
                        for v, t, p in wanted]
-    user.email = next((v for v, _, p in wanted if p), None)
+    # The account's email (sign-in, mail) is the primary address, else the work one.
+    user.email = _primary_email(resource)
     private = {k: v for k, v in (user.scim_resource or {}).items() if k in PRIVATE_KEYS}
     user.scim_resource = {**_dump(resource), **private}
 

@@ -16,6 +16,7 @@ PREFIX = "/scim/{provider}/v2"
 # (name, pattern, methods) — more specific patterns first (".search" before "{id}").
 ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     ("scim.root", "", ()),
+    ("scim.search", "/.search", ("POST",)),
     ("scim.users.search", "/Users/.search", ("POST",)),
     ("scim.users.collection", "/Users", ("GET", "POST")),
     ("scim.users.item", "/Users/{id}", ("GET", "PUT", "PATCH", "DELETE")),
