@@ -9,6 +9,8 @@ backoff; an SMTP outage therefore never fails or slows a request.
 from __future__ import annotations
 
 import logging
+import re
+import smtplib
 import threading
 from datetime import timedelta
 from typing import Any
@@ -123,10 +125,35 @@ class MailWorker:
         return len(claimed)
 
 
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+class _CRLFMixin:
+    """repoze.sendmail hands smtplib bytes with bare LF line ends, which smtplib sends
+    as they are; SMTP wants CRLF (RFC 5321), and strict servers refuse the message
+    as one over-long line."""
+
+    def sendmail(self, from_addr: Any, to_addrs: Any, msg: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(msg, bytes):
+            msg = _BARE_LF.sub(b"\r\n", msg)
+        return super().sendmail(from_addr, to_addrs, msg, *args, **kwargs)  # type: ignore[misc]
+
+
+class CRLFSMTP(_CRLFMixin, smtplib.SMTP):
+    pass
+
+
+class CRLFSMTPSSL(_CRLFMixin, smtplib.SMTP_SSL):
+    pass
+
+
 def build_mailer(settings: dict[str, Any]) -> Mailer:
     mail_settings = {k: v for k, v in settings.items() if k.startswith("mail.")}
     mail_settings.setdefault("mail.host", "localhost")
-    return Mailer.from_settings(mail_settings, prefix="mail.")
+    mailer = Mailer.from_settings(mail_settings, prefix="mail.")
+    mailer.smtp_mailer.smtp = CRLFSMTP
+    mailer.smtp_mailer.smtp_ssl = CRLFSMTPSSL
+    return mailer
 
 
 def wake_worker_after_commit(request: Any) -> None:

@@ -18,7 +18,7 @@ from ..models.meta import utcnow
 from ..models.user import fold
 from ..permissions import Permission
 from ..security import StaffIdentity
-from . import throttle
+from . import SET_PASSWORD_PATH, throttle
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 
 SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
@@ -147,10 +147,22 @@ def landing(request: Request) -> dict[str, Any]:
 
 def issue_set_password_link(request: Request, user: User) -> str:
     """A single-use link that lets ``user`` choose a password (for the welcome email)."""
-    token = new_token()
-    request.scope.add(PasswordToken(user_id=user.id, token_hash=hash_token(token),
-                                    expires_at=utcnow() + SET_PASSWORD_LINK_LIFETIME))
+    token = new_password_token(request.scope, user)
     return request.route_url("auth.set_password", token=token)
+
+
+def new_password_token(scope: TenantScope, user: User) -> str:
+    """Store a single-use set-password token for ``user`` (its hash only); return it."""
+    token = new_token()
+    scope.add(PasswordToken(user_id=user.id, token_hash=hash_token(token),
+                            expires_at=utcnow() + SET_PASSWORD_LINK_LIFETIME))
+    return token
+
+
+def set_password_link(scope: TenantScope, user: User, base_url: str) -> str:
+    """Like :func:`issue_set_password_link`, outside a request: ``base_url`` is the
+    tenant's address (``https://acme.trainmeuk.com``)."""
+    return f"{base_url.rstrip('/')}{SET_PASSWORD_PATH.format(token=new_password_token(scope, user))}"
 
 
 def _live_password_token(request: Request) -> PasswordToken:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from ..events import HookServices
     from ..models import Tenant, User
     from .registry import ProviderRegistry
 
@@ -41,13 +42,19 @@ def register_providers(registry: ProviderRegistry) -> None:
 
 @hookspec
 def user_provisioned(tenant: Tenant, user: User, provider: str | None,
-                     settings: dict[str, Any]) -> None:
+                     settings: dict[str, Any], services: HookServices | None = None) -> None:
     """An account was created, by provisioning (``provider`` names the provider), by
     an admin or the console (``provider`` is None), or on a first SSO sign-in.
 
     The welcome email is an implementation of this hook. ``user.source`` tells how the
     account was created and ``user.active`` whether it can sign in yet. ``settings``
     are the application settings. Added in 0.1.
+
+    ``services`` (a :class:`trainmeuk_identity.events.HookServices`) gives what a hook
+    needs to act after the request's transaction has ended: a session factory for a
+    short transaction of its own, the mail worker, the provider registry and
+    ``base_url(subdomain)`` for links. Callers need not pass it: hooks fired through
+    ``request.notify`` / ``notify_after_commit`` get it filled in. Added in 0.2.
     """
 
 

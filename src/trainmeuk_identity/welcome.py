@@ -1,0 +1,136 @@
+"""The welcome email: a built-in plugin implementing the ``user_provisioned`` hook.
+
+Registered through the ``trainmeuk_identity.providers`` entry point like any plugin
+(block it with ``trainmeuk.plugins.blocked = welcome_email``). The hook runs only
+after the creating transaction committed, so a rolled-back account gets no mail. It
+puts the message in the outbox in a short transaction of its own and wakes the mail
+worker, which delivers it and retries while the SMTP server is unreachable: the
+request that created the account never waits for SMTP.
+
+The mail says how to sign in: "Sign in with Microsoft" at the organisation's address
+when the tenant has SSO on; otherwise a single-use link to choose a password (unless
+the account already has one). Accounts created inactive get nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from . import mail
+from .auth.views import SET_PASSWORD_LINK_LIFETIME, set_password_link
+from .events import HookServices
+from .models import ProviderConnection, Tenant, TenantScope, User
+from .providers.hookspecs import hookimpl
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WelcomeMail:
+    recipient: str
+    subject: str
+    text: str
+    html: str
+
+
+def recipient_of(user: User) -> str | None:
+    if user.email:
+        return user.email
+    return user.user_name if "@" in user.user_name else None
+
+
+def sso_button_labels(scope: TenantScope, providers: Any) -> list[str]:
+    """"Sign in with ..." for each provider this tenant has SSO switched on for."""
+    connections = scope.session.scalars(
+        scope.select(ProviderConnection).where(ProviderConnection.sso_enabled.is_(True))
+        .order_by(ProviderConnection.provider)
+    ).all()
+    labels = []
+    for connection in connections:
+        provider = providers.get(connection.provider) if providers is not None else None
+        if provider is not None and provider.supports_sso:
+            labels.append(f"Sign in with {provider.button_label}")
+    return labels
+
+
+def compose(tenant: Tenant, user: User, *, login_url: str, sso_labels: list[str],
+            password_link: str | None) -> WelcomeMail:
+    """The message, in plain text and HTML (every value escaped)."""
+    recipient = recipient_of(user) or ""
+    org = tenant.display_name
+    greeting = f"Hello {user.given_name or user.name},"
+    intro = f"Your TrainMeUK account at {org} is ready. You sign in with {recipient}."
+    days = SET_PASSWORD_LINK_LIFETIME.days
+    if sso_labels:
+        button = sso_labels[0]
+        steps = [f"Go to {login_url}",
+                 f"Click “{button}” and use your usual work account. There is no "
+                 "separate TrainMeUK password."]
+    elif password_link:
+        steps = [f"Choose your password with this link (it works once, for {days} days): {password_link}",
+                 f"Then sign in at {login_url}"]
+    else:
+        steps = [f"Sign in at {login_url} with the password you were given."]
+    text = "\n".join([greeting, "", intro, "", "How to sign in:",
+                      *[f"  {i}. {step}" for i, step in enumerate(steps, 1)], "",
+                      "If you did not expect this, tell your organisation's TrainMeUK administrator.",
+                      "", "TrainMeUK"]) + "\n"
+
+    def link(url: str, label: str | None = None) -> Markup:
+        return Markup('<a href="{0}">{1}</a>').format(url, label or url)
+
+    if sso_labels:
+        html_steps = [Markup("Go to {0}").format(link(login_url)),
+                      Markup("Click <strong>{0}</strong> and use your usual work account. "
+                             "There is no separate TrainMeUK password.").format(sso_labels[0])]
+    elif password_link:
+        html_steps = [Markup("{0} (it works once, for {1} days).").format(
+                          link(password_link, "Choose your password"), days),
+                      Markup("Then sign in at {0}").format(link(login_url))]
+    else:
+        html_steps = [Markup("Sign in at {0} with the password you were given.").format(link(login_url))]
+    # One element a line: SMTP refuses lines over 998 characters.
+    html = Markup(
+        "<!doctype html>\n<html><body>\n"
+        "<p>{greeting}</p>\n<p>{intro}</p>\n<p><strong>How to sign in:</strong></p>\n<ol>\n{steps}</ol>\n"
+        "<p>If you did not expect this, tell your organisation's TrainMeUK administrator.</p>\n"
+        "<p>TrainMeUK</p>\n</body></html>\n"
+    ).format(greeting=greeting, intro=intro,
+             steps=Markup("").join(Markup("<li>{0}</li>\n").format(s) for s in html_steps))
+    return WelcomeMail(recipient=recipient, subject=f"Your TrainMeUK account at {org}",
+                       text=text, html=str(html))
+
+
+def enqueue_welcome(session: Session, services: HookServices, tenant: Tenant, user_id: str) -> bool:
+    """Put the welcome mail of ``user_id`` in the outbox; False when none is due."""
+    scope = TenantScope(session, tenant.id)
+    user = scope.get(User, user_id)
+    if user is None or not user.active or recipient_of(user) is None:
+        return False
+    base_url = services.base_url(tenant.subdomain)
+    labels = sso_button_labels(scope, services.providers)
+    link = None if labels or user.password_hash else set_password_link(scope, user, base_url)
+    message = compose(tenant, user, login_url=f"{base_url}/login", sso_labels=labels,
+                      password_link=link)
+    mail.enqueue(session, recipient=message.recipient, subject=message.subject,
+                 body_text=message.text, body_html=message.html, tenant_id=tenant.id)
+    return True
+
+
+@hookimpl
+def user_provisioned(tenant: Tenant, user: User, provider: str | None,
+                     settings: dict[str, Any], services: HookServices | None) -> None:
+    if not user.active:
+        return  # created inactive: nobody to welcome yet
+    if services is None:
+        log.warning("no welcome email for %s: hook called without services", user.id)
+        return
+    with services.session_factory() as session, session.begin():
+        queued = enqueue_welcome(session, services, tenant, user.id)
+    if queued and services.mail_worker is not None:
+        services.mail_worker.wake()
