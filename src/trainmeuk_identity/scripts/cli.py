@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import transaction
 from pyramid.paster import get_appsettings, setup_logging
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from .. import models
@@ -241,6 +242,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"trainmeuk-identity: configuration error: {exc}", file=sys.stderr)
         return 2
+    except OperationalError as exc:
+        # Unreachable or not yet migrated: say so in one line, not a traceback.
+        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+        print(f"trainmeuk-identity: database error: {reason} (is the database reachable, "
+              f"and has `trainmeuk-identity {args.config} db upgrade` been run?)", file=sys.stderr)
+        return 1
     return 0
 
 
