@@ -77,7 +77,9 @@ def user_deactivated(tenant: Tenant, user: User, provider: str | None, reason: s
 
 @hookspec
 def user_reactivated(tenant: Tenant, user: User, provider: str | None) -> None:
-    """A deactivated account was activated again. Added in 0.1."""
+    """A deactivated account was activated again, by provisioning (``active: true``,
+    or a new POST for a detached account) or by an admin. Added in 0.1.
+    """
 
 
 @hookspec
