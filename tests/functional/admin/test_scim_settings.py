@@ -15,6 +15,13 @@ from ...conftest import sign_in, tenant_app
 PAGE = "/admin/settings/sso"
 
 
+def entra_test_connection(app, tenant, token: str) -> int:
+    """The request Entra's Test connection makes, answered by the SCIM endpoint."""
+    return tenant_app(app, tenant).get(
+        "/scim/entra/v2/Users", {"filter": 'userName eq "0f3c6a50-probe"'},
+        headers={"Authorization": f"Bearer {token}"}, status="*").status_int
+
+
 def shown_token(response) -> str | None:
     match = re.search(r'id="scim-token" value="([^"]+)"', response.text)
     return match.group(1) if match else None
@@ -112,19 +119,22 @@ def test_enabling_shows_the_token_once_and_stores_only_its_hash(admin_app, tenan
     assert token not in str(events[0].detail)
 
 
-def test_regenerate_revokes_the_old_token(admin_app, tenant, session_factory):
+def test_regenerate_revokes_the_old_token(app, admin_app, tenant, session_factory):
     old = shown_token(enable(admin_app))
+    assert entra_test_connection(app, tenant, old) == 200
     response = admin_app.get(PAGE).forms["scim-regenerate-form"].submit()
     assert response.status_int == 200
     new = shown_token(response)
     assert new and new != old
     assert not token_is_live(session_factory, old)
     assert token_is_live(session_factory, new)
+    assert entra_test_connection(app, tenant, old) == 401
+    assert entra_test_connection(app, tenant, new) == 200
     assert f"…{new[-4:]}" in admin_app.get(PAGE).text
     assert scim_actions(session_factory, tenant) == ["scim.enabled", "scim.token.regenerated"]
 
 
-def test_disabling_keeps_the_token_and_enabling_again_reuses_it(admin_app, tenant, session_factory):
+def test_disabling_keeps_the_token_and_enabling_again_reuses_it(app, admin_app, tenant, session_factory):
     token = shown_token(enable(admin_app))
     response = disable(admin_app)
     assert response.status_int == 303
@@ -132,7 +142,8 @@ def test_disabling_keeps_the_token_and_enabling_again_reuses_it(admin_app, tenan
     assert "SCIM provisioning is off" in page.text
     assert page.forms["scim-toggle-form"]["enabled"].value is None
     assert not connection_of(session_factory, tenant).scim_enabled
-    assert token_is_live(session_factory, token)  # kept, refused by the endpoint while off
+    assert token_is_live(session_factory, token)  # kept...
+    assert entra_test_connection(app, tenant, token) == 403  # ...but refused while off
 
     response = enable(admin_app)
     assert response.status_int == 303  # no new token to show
@@ -141,6 +152,7 @@ def test_disabling_keeps_the_token_and_enabling_again_reuses_it(admin_app, tenan
     assert shown_token(page) is None
     assert connection_of(session_factory, tenant).scim_enabled
     assert token_is_live(session_factory, token)
+    assert entra_test_connection(app, tenant, token) == 200
     assert scim_actions(session_factory, tenant) == ["scim.enabled", "scim.disabled", "scim.enabled"]
 
 
