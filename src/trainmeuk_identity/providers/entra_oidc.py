@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from .base import AuthorityError, CheckResult, ConnectionProbe, ErrorExplanation, SsoProfile
+from .base import (
+    AuthorityError,
+    CheckResult,
+    ConnectionProbe,
+    ErrorExplanation,
+    SsoProfile,
+)
 
 AADSTS_RE = re.compile(r"\bAADSTS(\d+)\b")
 DEFAULT_GRAPH_HOST = "graph.microsoft.com"
@@ -77,38 +83,38 @@ def aadsts_code(description: str) -> str:
 _EXPLANATIONS: dict[str, tuple[str, str, str, bool]] = {
     "AADSTS65001": ("Needs admin approval",
                     "Your organisation's Microsoft administrator has not yet approved TrainMeUK.",
-                    "A Microsoft admin of your organisation must approve the app once (the "
-                    "admin-consent link below). After that everyone can sign in.", True),
+                    ("A Microsoft admin of your organisation must approve the app once (the "
+                     "admin-consent link below). After that everyone can sign in."), True),
     "AADSTS90094": ("Needs admin approval",
                     "Your organisation only lets administrators approve apps like TrainMeUK.",
-                    "A Microsoft admin of your organisation must approve the app once (the "
-                    "admin-consent link below). After that everyone can sign in.", True),
+                    ("A Microsoft admin of your organisation must approve the app once (the "
+                     "admin-consent link below). After that everyone can sign in."), True),
     "AADSTS65004": ("Sign-in cancelled",
                     "You chose not to give TrainMeUK the access it asked for.",
-                    "Sign in again and accept, or ask your IT administrator to approve the app "
-                    "for everyone.", False),
+                    ("Sign in again and accept, or ask your IT administrator to approve the app "
+                     "for everyone."), False),
     "AADSTS50105": ("You are not assigned to TrainMeUK",
                     "Your organisation only lets assigned people use TrainMeUK, and you are not one of them.",
-                    "Ask your IT administrator to add you (or your group) under the TrainMeUK app's "
-                    "Users and groups in Entra ID.", True),
+                    ("Ask your IT administrator to add you (or your group) under the TrainMeUK app's "
+                     "Users and groups in Entra ID."), True),
     "AADSTS50011": ("Redirect URI mismatch",
                     "The Redirect URI registered for the app in Entra ID is not exactly TrainMeUK's.",
-                    "Copy the Redirect URI from Admin → Settings → SSO & Provisioning into the "
-                    "app's Authentication page (Web platform), exactly, including https:// and any "
-                    "trailing slash.", True),
+                    ("Copy the Redirect URI from Admin → Settings → SSO & Provisioning into the "
+                     "app's Authentication page (Web platform), exactly, including https:// and any "
+                     "trailing slash."), True),
     "AADSTS700016": ("App not found in your directory",
                      "Microsoft has no app with this Client ID in the configured directory.",
-                     "Check that Client ID is the app's Application (client) ID and Tenant ID its "
-                     "Directory (tenant) ID, both from the app's Overview page.", True),
+                     ("Check that Client ID is the app's Application (client) ID and Tenant ID its "
+                      "Directory (tenant) ID, both from the app's Overview page."), True),
     "AADSTS7000215": ("Client secret not accepted",
-                      "Microsoft did not accept the saved client secret. Most often the secret's "
-                      "ID was pasted instead of its Value.",
-                      "In Certificates & secrets create a new client secret, copy its Value (not "
-                      "the Secret ID) and paste it as Client Secret in TrainMeUK.", True),
+                      ("Microsoft did not accept the saved client secret. Most often the secret's "
+                       "ID was pasted instead of its Value."),
+                      ("In Certificates & secrets create a new client secret, copy its Value (not "
+                       "the Secret ID) and paste it as Client Secret in TrainMeUK."), True),
     "AADSTS7000222": ("Client secret expired",
                       "The client secret saved in TrainMeUK has expired.",
-                      "In Certificates & secrets create a new client secret and paste its Value "
-                      "as Client Secret in TrainMeUK.", True),
+                      ("In Certificates & secrets create a new client secret and paste its Value "
+                       "as Client Secret in TrainMeUK."), True),
     "AADSTS90002": ("Directory not found",
                     "Microsoft has no directory with the configured Tenant ID.",
                     "Copy the Directory (tenant) ID from the app's Overview page into Tenant ID.", True),
@@ -211,17 +217,17 @@ def _credentials_problem(exc: Exception, settings: Mapping[str, Any]) -> CheckRe
 def setup_steps(redirect_uri: str) -> list[str]:
     return [
         "In entra.microsoft.com go to App registrations → New registration.",
-        "Name it “TrainMeUK SSO”, choose “Accounts in this organisational directory only "
-        "(Single tenant)”, and under Redirect URI choose the “Web” platform and paste "
-        f"{redirect_uri}. Click Register.",
-        "From the app's Overview page copy “Directory (tenant) ID” into Tenant ID and "
-        "“Application (client) ID” into Client ID.",
-        "In Certificates & secrets create a New client secret and copy its Value (not the "
-        "Secret ID) into Client Secret; Microsoft shows the Value only once.",
-        "Under Authentication you may tick “ID tokens”: it is harmless but not needed, "
-        "because TrainMeUK uses the authorization code flow and gets the ID token from "
-        "Microsoft's token endpoint.",
-        "Tick Enable SSO, click Save, then use Test sign-in.",
+        ("Name it “TrainMeUK SSO”, choose “Accounts in this organisational directory only "
+         "(Single tenant)”, and under Redirect URI choose the “Web” platform and paste "
+         f"{redirect_uri}. Click Register."),
+        ("From the app's Overview page copy “Directory (tenant) ID” into Tenant ID and "
+         "“Application (client) ID” into Client ID."),
+        ("In Certificates & secrets create a New client secret and copy its Value (not the "
+         "Secret ID) into Client Secret; Microsoft shows the Value only once."),
+        ("Under Authentication you may tick “ID tokens” (the guide's step 4): it is harmless but "
+         "not needed, because TrainMeUK uses the authorization code flow and receives the ID "
+         "token from Microsoft's token endpoint."),
+        "Tick Enable SSO and click Save, then use Test sign-in below.",
     ]
 
 

@@ -99,7 +99,9 @@ def save(request: Request) -> Response:
 
 
 def _page_again(request: Request, provider: Provider, outcome: SaveOutcome) -> Response:
-    from ..admin.settings import sso_and_provisioning  # the page view itself (no cycle at import)
+    from ..admin.settings import (
+        sso_and_provisioning,  # the page view itself (no cycle at import)
+    )
 
     values = sso_and_provisioning(request)
     values["sso"] = sso_section(request, provider, values["connection"], form=request.POST,

@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from joserfc import jws, jwt
-from joserfc.errors import BadSignatureError, ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
+from joserfc.errors import (
+    BadSignatureError,
+    ExpiredTokenError,
+    InvalidClaimError,
+    JoseError,
+    MissingClaimError,
+)
 from joserfc.jwk import Key, RSAKey
 
 from ..providers.base import AuthorityError

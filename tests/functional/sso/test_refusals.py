@@ -10,7 +10,14 @@ from trainmeuk_identity.models import AuditEvent
 
 from ...conftest import tenant_app
 from ...support.fake_entra import FakeEntra, new_guid
-from .conftest import connect, no_session, path_of, sign_in_with_microsoft, start, state_cookies, to_callback
+from .conftest import (
+    connect,
+    no_session,
+    sign_in_with_microsoft,
+    start,
+    state_cookies,
+    to_callback,
+)
 
 
 def failures(dbsession, tenant):

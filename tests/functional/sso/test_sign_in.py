@@ -8,7 +8,13 @@ from sqlalchemy import select
 
 from trainmeuk_identity.models import AuditEvent, SsoIdentity, User
 
-from .conftest import callback_uri, no_session, sign_in_with_microsoft, start, state_cookies, to_callback
+from .conftest import (
+    callback_uri,
+    no_session,
+    sign_in_with_microsoft,
+    state_cookies,
+    to_callback,
+)
 
 
 def test_sign_in_page_offers_microsoft_and_the_flow_signs_the_user_in(
