@@ -103,3 +103,14 @@ def test_deleted_user_leaves_its_groups(scim):
                                 "members": [{"value": a}]}).json["id"]
     scim.delete(f"/Users/{a}")
     assert member_ids(scim, gid) == []
+
+
+def test_members_with_null_ref_as_entra_sends_them(scim):
+    a, b = users(scim, 2)
+    gid = scim.post("/Groups", {"schemas": [CORE_GROUP, ADSCIM], "externalId": "g-ext",
+                                "displayName": "Ref", "meta": {"resourceType": "Group"}}).json["id"]
+    scim.patch(f"/Groups/{gid}", patch_op({"op": "Add", "path": "members", "value": [
+        {"$ref": None, "value": a}, {"$ref": None, "value": b}]}), status=204)
+    scim.patch(f"/Groups/{gid}", patch_op({"op": "Remove", "path": "members", "value": [
+        {"$ref": None, "value": a}]}), status=204)
+    assert member_ids(scim, gid) == [b]

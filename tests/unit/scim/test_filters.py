@@ -1,0 +1,76 @@
+"""SCIM filters become SQLAlchemy expressions through the declared attribute maps."""
+
+from __future__ import annotations
+
+import pytest
+from scim2_models import InvalidFilterException
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from trainmeuk_identity.models import Group, User
+from trainmeuk_identity.scim import filters
+from trainmeuk_identity.scim.group_store import GROUP_ATTRIBUTES
+from trainmeuk_identity.scim.schema import GroupResource, UserResource
+from trainmeuk_identity.scim.store import USER_ATTRIBUTES
+
+SQLITE = sqlite.dialect()
+
+
+def sql(text: str, model=UserResource, attributes=USER_ATTRIBUTES, table=User,
+        dialect=SQLITE) -> tuple[str, dict]:
+    where = filters.to_sql(filters.parse(text, model), attributes, dialect.name)
+    compiled = select(table.id).where(where).compile(dialect=dialect)
+    return str(compiled), compiled.params
+
+
+def test_user_name_compares_folded_values_as_parameters():
+    text, params = sql('userName eq "Bob@Example.COM"')
+    assert "users.user_name_key = " in text
+    assert "bob@example.com" in params.values()
+    assert "bob@example.com" not in text  # a bound parameter, never SQL text
+
+
+def test_case_insensitive_contains_lowers_the_column_and_escapes_wildcards():
+    text, params = sql('displayName co "50%_off"')
+    assert "lower(users.display_name) LIKE" in text
+    assert "%50\\%\\_off%" in params.values()
+
+
+def test_case_exact_attributes_compare_substrings_not_like():
+    text, _ = sql('externalId sw "AB"')
+    assert "substr(users.external_id" in text and "LIKE" not in text
+    pg_text, _ = sql('externalId co "AB"', dialect=postgresql.dialect())
+    assert "strpos(users.external_id" in pg_text
+
+
+def test_multi_valued_attributes_become_exists():
+    text, params = sql('emails[type eq "work" and value ew "@acme.example"]')
+    assert text.count("EXISTS") == 1 and "user_emails.user_id = users.id" in text
+    assert "work" in params.values()
+    text, _ = sql('emails.value eq "a@b.c" or emails pr')
+    assert text.count("EXISTS") == 2
+
+
+def test_logic_and_null_safety():
+    text, _ = sql('not (title eq "x") and (active eq true or displayName ne "y")')
+    assert "NOT (users.job_title IS NOT NULL AND lower(users.job_title) = " in text
+    assert "users.display_name IS NULL OR lower(users.display_name) != " in text
+
+
+def test_dates_are_typed():
+    _, params = sql('meta.lastModified gt "2026-01-02T03:04:05Z"')
+    (value,) = [v for v in params.values() if hasattr(v, "year")]
+    assert (value.year, value.tzinfo is not None) == (2026, True)
+
+
+def test_group_members_value():
+    text, params = sql('members.value eq "u1"', GroupResource, GROUP_ATTRIBUTES, Group)
+    assert "EXISTS" in text and "group_members.group_id = groups.id" in text
+    assert "u1" in params.values()
+
+
+@pytest.mark.parametrize("text", ['userName eq', 'unknown eq "x"', 'active lt true',
+                                  'addresses.locality eq "x"', 'userName eq "a" or'])
+def test_bad_or_unsupported_filters_are_invalid_filter(text):
+    with pytest.raises(InvalidFilterException):
+        sql(text)
