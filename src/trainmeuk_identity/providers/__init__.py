@@ -7,13 +7,26 @@ from typing import Any
 
 from pyramid.request import Request
 
-from .base import CheckResult, ErrorExplanation, Provider, SettingField
+from .base import (
+    AuthorityError,
+    CheckResult,
+    ConnectionProbe,
+    ErrorExplanation,
+    Provider,
+    SettingField,
+    SsoProfile,
+)
 from .hookspecs import hookimpl
-from .registry import PluginLoadError, ProviderRegistry, build_plugin_manager, build_provider_registry
+from .registry import (
+    PluginLoadError,
+    ProviderRegistry,
+    build_plugin_manager,
+    build_provider_registry,
+)
 
 __all__ = [
-    "CheckResult", "ErrorExplanation", "PluginLoadError", "Provider", "ProviderRegistry",
-    "SettingField", "hookimpl",
+    "AuthorityError", "CheckResult", "ConnectionProbe", "ErrorExplanation", "PluginLoadError",
+    "Provider", "ProviderRegistry", "SettingField", "SsoProfile", "hookimpl",
 ]
 
 

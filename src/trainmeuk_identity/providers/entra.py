@@ -10,8 +10,15 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from . import entra_oidc, entra_scim
-from .base import (GUID_RE, CheckResult, ConnectionProbe, ErrorExplanation, Provider,
-                   SettingField, SsoProfile)
+from .base import (
+    GUID_RE,
+    CheckResult,
+    ConnectionProbe,
+    ErrorExplanation,
+    Provider,
+    SettingField,
+    SsoProfile,
+)
 from .hookspecs import hookimpl
 
 # Multi-tenant aliases Entra accepts in place of a directory id; a single-tenant app

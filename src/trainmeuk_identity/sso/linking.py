@@ -68,8 +68,11 @@ def resolve(scope: TenantScope, *, provider: str, issuer_tenant: str, subject: s
                                     "account's email address.", matched=hints)
     if len(active) == 1:
         user = active[0]
+        # Linked to another person of this same directory: never take it over. (A link
+        # from a previous directory, after the Tenant ID changed, does not count.)
         other = scope.session.scalar(scope.select(SsoIdentity).where(
-            SsoIdentity.user_id == user.id, SsoIdentity.provider == provider))
+            SsoIdentity.user_id == user.id, SsoIdentity.provider == provider,
+            SsoIdentity.issuer_tenant == issuer_tenant))
         if other is not None:
             return _refuse("linked_elsewhere", "The matching TrainMeUK account is already linked "
                                                "to a different Microsoft account.", user, hints)
