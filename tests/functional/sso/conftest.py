@@ -17,6 +17,7 @@ import webtest
 
 from trainmeuk_identity import configure
 from trainmeuk_identity.models import Tenant, TenantScope
+from trainmeuk_identity.providers import hookimpl
 from trainmeuk_identity.providers.entra import EntraProvider
 from trainmeuk_identity.settings import load_settings
 from trainmeuk_identity.sso.configure import save_sso_settings
@@ -33,10 +34,37 @@ def fake_entra() -> Iterator[FakeEntra]:
     fake.stop()
 
 
+class HookRecorder:
+    """A plugin that records the SSO event hooks it receives."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    @hookimpl
+    def sso_login_succeeded(self, tenant: Any, user: Any, provider: str, claims: dict[str, Any]) -> None:
+        self.calls.append(("succeeded", {"tenant": tenant.id, "user": user.id, "provider": provider,
+                                         "oid": claims.get("oid")}))
+
+    @hookimpl
+    def sso_login_failed(self, tenant: Any, provider: str, reason: str, detail: str) -> None:
+        self.calls.append(("failed", {"tenant": tenant.id, "provider": provider, "reason": reason,
+                                      "detail": detail}))
+
+    def for_tenant(self, tenant: Tenant) -> list[tuple[str, dict[str, Any]]]:
+        return [(kind, data) for kind, data in self.calls if data["tenant"] == tenant.id]
+
+
 @pytest.fixture(scope="session")
-def sso_settings(database_url: str, smtp_server: Any, fake_entra: FakeEntra) -> dict[str, Any]:
+def sso_hooks() -> HookRecorder:
+    return HookRecorder()
+
+
+@pytest.fixture(scope="session")
+def sso_settings(database_url: str, smtp_server: Any, fake_entra: FakeEntra,
+                 sso_hooks: HookRecorder) -> dict[str, Any]:
     return make_settings(database_url, **{"trainmeuk.entra_authority": fake_entra.url,
-                                          "mail.port": str(smtp_server.port)})
+                                          "mail.port": str(smtp_server.port),
+                                          "trainmeuk.plugins.extra": [sso_hooks]})
 
 
 @pytest.fixture(scope="session")

@@ -73,3 +73,16 @@ def test_later_sign_ins_follow_the_link_not_the_email(web, connected, fake_entra
     web.post("/logout", {"csrf_token": web.get("/").forms[0]["csrf_token"].value})
     sign_in_with_microsoft(web, fake_entra, connected.directory, person, status=303)
     assert web.get("/api/session").json["user"]["id"] == account.id
+
+
+def test_plugins_hear_of_successes_and_failures(web, connected, fake_entra, factory, sso_hooks):
+    account = factory.user(connected.tenant, "sam@acme.example")
+    person = fake_entra.add_user(connected.directory, "sam@acme.example")
+    fake_entra.claim_overrides = {"aud": "someone-else"}
+    sign_in_with_microsoft(web, fake_entra, connected.directory, person, status=400)
+    fake_entra.claim_overrides = {}
+    sign_in_with_microsoft(web, fake_entra, connected.directory, person, status=303)
+    [(failed, failure), (succeeded, success)] = sso_hooks.for_tenant(connected.tenant)
+    assert (failed, failure["reason"], failure["provider"]) == ("failed", "invalid_token", "entra")
+    assert "wrong_aud" in failure["detail"]
+    assert (succeeded, success["user"], success["oid"]) == ("succeeded", account.id, person.oid)
