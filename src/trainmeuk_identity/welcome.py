@@ -69,8 +69,8 @@ def compose(tenant: Tenant, user: User, *, login_url: str, sso_labels: list[str]
     if sso_labels:
         button = sso_labels[0]
         steps = [f"Go to {login_url}",
-                 f"Click “{button}” and use your usual work account. There is no "
-                 "separate TrainMeUK password."]
+                 (f"Click “{button}” and use your usual work account. There is no "
+                  "separate TrainMeUK password.")]
     elif password_link:
         steps = [f"Choose your password with this link (it works once, for {days} days): {password_link}",
                  f"Then sign in at {login_url}"]

@@ -66,7 +66,7 @@ def run(ini: Path, *args: str) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).with_name("trainmeuk-identity")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINMEUK_")}
     return subprocess.run([str(script), str(ini), *args], text=True, capture_output=True,
-                          env=env, timeout=120)
+                          env=env, timeout=120, check=False)
 
 
 def lines(result: subprocess.CompletedProcess[str]) -> dict[str, str]:

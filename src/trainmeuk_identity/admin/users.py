@@ -19,7 +19,15 @@ from pyramid.view import view_config
 from sqlalchemy import func, or_
 from sqlalchemy.orm import raiseload
 
-from ..accounts import AccountError, create_user, deactivate, find_by_login, normalize_email, reactivate, set_primary_email
+from ..accounts import (
+    AccountError,
+    create_user,
+    deactivate,
+    find_by_login,
+    normalize_email,
+    reactivate,
+    set_primary_email,
+)
 from ..audit import record as audit
 from ..models import User
 from ..models.user import fold

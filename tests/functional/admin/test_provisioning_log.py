@@ -15,13 +15,13 @@ def add_entries(session_factory, tenant, count: int, **overrides) -> None:
     with session_factory() as session, session.begin():
         for i in range(count):
             failed = i % 10 == 9
-            values = dict(
-                tenant_id=tenant.id, at=start + timedelta(minutes=i), provider="entra",
-                method="POST", path="/scim/entra/v2/Users", operation="create user",
-                resource_type="User", resource_id=f"user-{i:03d}",
-                status=409 if failed else 201, outcome="failure" if failed else "success",
-                error_detail=f"userName user{i}@acme.example is already taken" if failed else None,
-                request_id=f"req-{i:03d}", duration_ms=12)
+            values = {
+                "tenant_id": tenant.id, "at": start + timedelta(minutes=i), "provider": "entra",
+                "method": "POST", "path": "/scim/entra/v2/Users", "operation": "create user",
+                "resource_type": "User", "resource_id": f"user-{i:03d}",
+                "status": 409 if failed else 201, "outcome": "failure" if failed else "success",
+                "error_detail": f"userName user{i}@acme.example is already taken" if failed else None,
+                "request_id": f"req-{i:03d}", "duration_ms": 12}
             values.update(overrides)
             session.add(ProvisioningLogEntry(**values))
 

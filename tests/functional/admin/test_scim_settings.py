@@ -55,7 +55,7 @@ def connection_of(session_factory, tenant):
     with session_factory() as session:
         connection = get_connection(TenantScope(session, tenant.id), "entra")
         if connection is not None:
-            connection.tokens  # load while the session is open
+            assert connection.tokens is not None  # loaded while the session is open
         return connection
 
 
