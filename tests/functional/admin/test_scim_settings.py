@@ -153,6 +153,8 @@ def test_disabling_keeps_the_token_and_enabling_again_reuses_it(app, admin_app, 
     assert connection_of(session_factory, tenant).scim_enabled
     assert token_is_live(session_factory, token)
     assert entra_test_connection(app, tenant, token) == 200
+    info = admin_app.get(PAGE).html.find(id="scim-token-info").get_text(" ", strip=True)
+    assert "last used never" not in info and "last used 2" in info  # e.g. "2026-12-01 14:05 UTC"
     assert scim_actions(session_factory, tenant) == ["scim.enabled", "scim.disabled", "scim.enabled"]
 
 
