@@ -70,3 +70,16 @@ def test_only_this_tenants_entries_and_only_for_admins(app, admin_app, tenant, o
     browser = tenant_app(app, tenant)
     sign_in(browser, staff.email)
     browser.get("/admin/provisioning-log", status=403)
+
+
+def test_entras_requests_are_listed_with_the_error_it_was_sent(app, admin_app, tenant, session_factory):
+    from ..scim.conftest import ScimClient, enable_scim, new_user
+
+    scim = ScimClient(tenant_app(app, tenant), enable_scim(session_factory, tenant))
+    scim.post("/Users", new_user("dup@acme.example"))
+    scim.post("/Users", new_user("dup@acme.example", externalId="other"), status=409)
+    rows = log_rows(admin_app.get("/admin/provisioning-log", {"outcome": "failure"}))
+    assert len(rows) == 1
+    assert rows[0][3].startswith("409 failed") and rows[0][4]
+    everything = log_rows(admin_app.get("/admin/provisioning-log"))
+    assert len(everything) == 2 and everything[1][3].startswith("201 OK")

@@ -233,3 +233,13 @@ def test_non_admins_get_403_and_other_tenants_accounts_404(app, admin_app, tenan
     csrf = admin_app.get("/admin/users/new").forms["user-form"]["csrf_token"].value
     admin_app.post(f"/admin/users/{stranger.id}", {"csrf_token": csrf, "action": "deactivate"},
                    status=404)
+
+
+def test_a_user_provisioned_by_entra_appears_with_microsoft_365_as_source(app, admin_app, tenant, session_factory):
+    from ..scim.conftest import ScimClient, enable_scim, new_user
+
+    scim = ScimClient(tenant_app(app, tenant), enable_scim(session_factory, tenant))
+    scim.post("/Users", new_user("test.user@acme.example", displayName="Test User"))
+    [row] = rows(admin_app.get("/admin/users", {"q": "test.user"}))
+    assert row[:6] == ["Test User", "test.user@acme.example", "Research", "Engineer", "Active",
+                       "Microsoft 365 (SCIM)"]
