@@ -43,6 +43,8 @@ def names(response):
     ('emails.value eq "CAT@acme.example"', ["cat"]),
     ('emails[type eq "work" and value sw "d"]', ["dan"]),
     ('emails co "@acme"', ["ann", "ben", "cat", "dan"]),
+    # Entra's matching on the work email, in the form it sends.
+    ('emails[type eq "work"].value eq "Ben@acme.example"', ["ben"]),
     (f'{ENTERPRISE}:department eq "sales"', ["ann", "ben"]),
     ('externalId sw "x-c"', ["cat"]),
     ('externalId co "X-"', []),
