@@ -80,13 +80,16 @@ def test_a_good_token_passes_and_keys_are_cached():
     ({"ver": "1.0"}, "wrong_ver"),
     ({"nonce": "other"}, "wrong_nonce"),
     ({"nonce": None}, "missing_nonce"),
-    ({"exp": int(time.time()) - LEEWAY_SECONDS - 5}, "expired"),
-    ({"nbf": int(time.time()) + LEEWAY_SECONDS + 60}, "wrong_nbf"),
+    ({"exp": -LEEWAY_SECONDS - 5}, "expired"),  # times: seconds from now, at run time
+    ({"nbf": LEEWAY_SECONDS + 60}, "wrong_nbf"),
+    ({"iat": LEEWAY_SECONDS + 60}, "wrong_iat"),
     ({"iat": None}, "missing_claim"),
     ({"tid": None}, "missing_claim"),
 ])
 def test_each_claim_is_pinned(over, reason):
     keys = Keys()
+    over = {k: (int(time.time()) + v if k in {"exp", "nbf", "iat"} and v is not None else v)
+            for k, v in over.items()}
     with pytest.raises(TokenInvalid) as caught:
         check(token(keys.keys[0], **over), JwksCache(fetch=keys))
     assert caught.value.check == reason
