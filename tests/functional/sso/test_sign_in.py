@@ -86,3 +86,14 @@ def test_plugins_hear_of_successes_and_failures(web, connected, fake_entra, fact
     assert (failed, failure["reason"], failure["provider"]) == ("failed", "invalid_token", "entra")
     assert "wrong_aud" in failure["detail"]
     assert (succeeded, success["user"], success["oid"]) == ("succeeded", account.id, person.oid)
+
+
+def test_state_cookie_is_short_lived_host_only_httponly_lax(web, connected):
+    response = web.get("/sso/entra/login", status=302)
+    [cookie] = [v for k, v in response.headerlist if k == "Set-Cookie" and v.startswith("tmk_sso_")]
+    attrs = [a.strip().lower() for a in cookie.split(";")]
+    assert "httponly" in attrs and "samesite=lax" in attrs
+    assert "path=/sso/entra/" in attrs and "max-age=600" in attrs
+    assert not any(a.startswith("domain=") for a in attrs)
+    value = cookie.split(";")[0].split("=", 1)[1]
+    assert connected.tid not in value and "nonce" not in value  # encrypted, not just signed
