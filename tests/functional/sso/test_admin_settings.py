@@ -184,3 +184,12 @@ def test_save_needs_csrf_and_an_admin(sso_app, tenant, factory, directory):
     sign_in(other, staff.email)
     token = other.get("/").forms[0]["csrf_token"].value
     other.post("/admin/settings/sso/entra", {"csrf_token": token, "tenant_id": d.tid}, status=403)
+
+
+def test_expired_secret_is_explained(admin_web, directory):
+    d, app, secret = directory
+    app.expired_secrets = {secret}
+    page = fill(admin_web, d.tid, app.client_id, secret)
+    assert page.status_int == 400
+    assert "AADSTS7000222" in page.html.select_one("#sso-refused").text
+    assert "expired" in page.html.select_one("#sso-refused").text
