@@ -87,7 +87,7 @@ def write(session_factory: Any, entry: PendingEntry, status: int, detail: str | 
         row = ProvisioningLogEntry(
             tenant_id=entry.tenant_id, provider=entry.provider[:64], method=entry.method[:8],
             path=entry.path[:400], operation=(entry.operation or "")[:64],
-            resource_type=entry.resource_type, resource_id=(entry.resource_id or None),
+            resource_type=entry.resource_type, resource_id=(entry.resource_id or "")[:64] or None,
             status=status, outcome="success" if status < 400 else "failure",
             error_detail=detail, request_id=request_id, duration_ms=duration)
         session.add(row)
