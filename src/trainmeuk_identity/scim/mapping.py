@@ -35,7 +35,8 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
-def _stored(row_resource: dict[str, Any] | None) -> dict[str, Any]:
+def without_private(row_resource: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored representation without our own bookkeeping keys."""
     data = dict(row_resource or {})
     for key in PRIVATE_KEYS:
         data.pop(key, None)
@@ -57,7 +58,7 @@ def _meta(resource_type: str, created: datetime, modified: datetime, location: s
 # -- users ------------------------------------------------------------------------------
 def user_payload(user: User, users_url: str) -> dict[str, Any]:
     """The user as a SCIM payload: stored representation, columns laid over it."""
-    data = _stored(user.scim_resource)
+    data = without_private(user.scim_resource)
     schemas = [s for s in data.get("schemas", []) if isinstance(s, str)
                and s.casefold() in KNOWN_SCHEMAS] or [CORE_USER]
     data["id"] = user.id
@@ -178,7 +179,7 @@ def changed_attributes(before: dict[str, Any], after: dict[str, Any]) -> list[st
 # -- groups -----------------------------------------------------------------------------
 def group_payload(group: Group, groups_url: str, users_url: str,
                   members: list[tuple[str, str | None]] | None) -> dict[str, Any]:
-    data = _stored(group.scim_resource)
+    data = without_private(group.scim_resource)
     data.pop("members", None)
     data["schemas"] = [CORE_GROUP]
     data["id"] = group.id

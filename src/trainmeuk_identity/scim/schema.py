@@ -63,7 +63,7 @@ def _resource_types() -> list[ResourceType]:
 
 
 @lru_cache(maxsize=16)
-def _service(policy_key: str, policy: ScimPolicy) -> ScimProvider:
+def _service(provider_name: str, policy: ScimPolicy) -> ScimProvider:
     return ScimProvider(models=[User, EnterpriseUser, Group], resource_types=_resource_types(),
                         config=SERVICE_PROVIDER_CONFIG, policy=policy)
 
@@ -73,9 +73,3 @@ def scim_service(provider: Any) -> ScimProvider:
     policy = provider.scim_policy()
     return _service(provider.name, policy)
 
-
-def resource_type_named(name: str) -> ResourceType | None:
-    for resource_type in _resource_types():
-        if str(resource_type.id).casefold() == name.casefold():
-            return resource_type
-    return None

@@ -153,7 +153,7 @@ class UserStore:
         return user, True
 
     def _reattach(self, user: User, resource: Any) -> None:
-        user.scim_resource = mapping._stored(user.scim_resource)
+        user.scim_resource = mapping.without_private(user.scim_resource)
         user.scim_provider = self.provider
         mapping.apply_user(user, resource)
         self._set_active(user, resource.active is not False, reason="disabled")
