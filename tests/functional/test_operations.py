@@ -18,7 +18,8 @@ def test_healthz_is_200_when_the_database_answers(app):
     assert response.json == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_is_503_when_the_database_is_unreachable():
+def test_healthz_is_503_when_the_database_is_unreachable(monkeypatch):
+    monkeypatch.delenv("TRAINMEUK_DATABASE_URL", raising=False)  # it would win over the URL below
     broken = configure(make_settings("postgresql+psycopg://postgres@127.0.0.1:1/nowhere")).make_wsgi_app()
     try:
         response = webtest.TestApp(broken).get("/healthz", status=503)
