@@ -31,3 +31,5 @@ def includeme(config: Any) -> None:
     # Above pyramid_tm: the log is written after the request's transaction has ended.
     config.add_tween("trainmeuk_identity.scim.log.provisioning_log_tween_factory",
                      over="pyramid_tm.tm_tween_factory")
+    config.add_tween("trainmeuk_identity.scim.routes.collapse_slashes_tween_factory",
+                     over="trainmeuk_identity.scim.log.provisioning_log_tween_factory")

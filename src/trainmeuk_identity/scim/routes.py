@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
+
+from pyramid.request import Request
+from pyramid.response import Response
 
 from ..permissions import Permission, ScimContext
 
@@ -34,3 +39,20 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
 def add_routes(config: Any) -> None:
     for name, pattern, _ in ROUTES:
         config.add_route(name, PREFIX + pattern, factory=ScimContext, tenant=True)
+
+
+_REPEATED_SLASHES = re.compile(r"/{2,}")
+
+
+def collapse_slashes_tween_factory(handler: Callable[[Request], Response], registry: Any):
+    """An admin who pastes the Tenant URL with a trailing slash (``.../v2/``) makes
+    Entra ask for ``.../v2//Users``; treat repeated slashes under /scim/ as one, so
+    Test connection succeeds either way."""
+
+    def collapse_slashes(request: Request) -> Response:
+        path = request.path_info
+        if path.startswith("/scim/") and "//" in path:
+            request.path_info = _REPEATED_SLASHES.sub("/", path)
+        return handler(request)
+
+    return collapse_slashes

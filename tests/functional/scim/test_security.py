@@ -71,3 +71,10 @@ def test_last_used_is_recorded(scim, dbsession, scim_token):
     token = dbsession.scalar(select(ScimToken).where(ScimToken.revoked_at.is_(None),
                                                      ScimToken.tenant_id == scim.tenant_id))
     assert token.last_used_at is not None
+
+
+def test_tenant_url_pasted_with_a_trailing_slash_still_works(scim):
+    # Entra appends "/Users" to the Tenant URL as pasted: ".../v2/" gives ".../v2//Users".
+    response = scim.get('//Users', filter='userName eq "2b7f1c9e-0c1d-4a55-9d0e-7a1f3c2b4d5e"')
+    assert response.json["totalResults"] == 0
+    assert response.json["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:ListResponse"]
