@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+
 from ..accounts import AccountError, create_user, find_by_login
 from ..models import SsoIdentity, TenantScope, User, UserSource
 from ..models.meta import utcnow
@@ -76,9 +78,9 @@ def resolve(scope: TenantScope, *, provider: str, issuer_tenant: str, subject: s
         if other is not None:
             return _refuse("linked_elsewhere", "The matching TrainMeUK account is already linked "
                                                "to a different Microsoft account.", user, hints)
-        if not dry_run:
-            scope.add(SsoIdentity(user_id=user.id, provider=provider, issuer_tenant=issuer_tenant,
-                                  subject=subject, last_login_at=utcnow()))
+        if not dry_run and not _store_link(scope, user, provider, issuer_tenant, subject):
+            return _refuse("linked_elsewhere", "This Microsoft account was just linked to "
+                                               "another TrainMeUK account.", user, hints)
         return LinkResult(user=user, how="first_link", matched=hints)
     if candidates:
         return _refuse("deactivated", "The matching TrainMeUK account is deactivated.",
@@ -101,6 +103,22 @@ def resolve(scope: TenantScope, *, provider: str, issuer_tenant: str, subject: s
     scope.add(SsoIdentity(user_id=user.id, provider=provider, issuer_tenant=issuer_tenant,
                           subject=subject, last_login_at=utcnow()))
     return LinkResult(user=user, how="created", matched=hints)
+
+
+def _store_link(scope: TenantScope, user: User, provider: str, issuer_tenant: str,
+                subject: str) -> bool:
+    """Store the first link. Two first sign-ins of one person at the same moment (two
+    tabs) race for the unique key: the loser finds the winner's link and accepts it if it
+    is to the same account. False if it links another account."""
+    try:
+        with scope.session.begin_nested():
+            scope.add(SsoIdentity(user_id=user.id, provider=provider,
+                                  issuer_tenant=issuer_tenant, subject=subject,
+                                  last_login_at=utcnow()))
+    except IntegrityError:
+        winner = find_identity(scope, provider, issuer_tenant, subject)
+        return winner is not None and winner.user_id == user.id
+    return True
 
 
 def linked_identities(scope: TenantScope, user: User) -> list[SsoIdentity]:

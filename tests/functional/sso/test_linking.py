@@ -75,3 +75,25 @@ def test_an_account_linked_to_another_person_is_not_taken_over(web, connected, f
     response = sign_in_with_microsoft(web, fake_entra, connected.directory, second, status=403)
     assert "already linked to a different Microsoft account" in response.text
     assert no_session(web)
+
+
+def test_a_first_link_that_lost_a_race_accepts_the_winners_link(session_factory, tenant, factory):
+    """Two tabs signing in for the first time at once: the second insert of the same
+    (tid, oid) finds the first one's link to the same account and signs in."""
+    from trainmeuk_identity.models import SsoIdentity, TenantScope
+    from trainmeuk_identity.sso.linking import _store_link
+
+    user = factory.user(tenant, "race@acme.example")
+    other = factory.user(tenant, "other@acme.example")
+    with session_factory() as session, session.begin():
+        scope = TenantScope(session, tenant.id)
+        assert _store_link(scope, session.get(type(user), user.id), "entra", "tid-1", "oid-1")
+    with session_factory() as session, session.begin():
+        scope = TenantScope(session, tenant.id)
+        assert _store_link(scope, session.get(type(user), user.id), "entra", "tid-1", "oid-1")
+        assert not _store_link(scope, session.get(type(other), other.id), "entra", "tid-1", "oid-1")
+    with session_factory() as session:
+        from sqlalchemy import select
+
+        links = session.scalars(select(SsoIdentity).where(SsoIdentity.tenant_id == tenant.id)).all()
+        assert [(link.user_id, link.subject) for link in links] == [(user.id, "oid-1")]
