@@ -129,6 +129,11 @@ class Provider:
                     errors[f.name] = problem
         return errors
 
+    def normalize_settings(self, values: dict[str, str]) -> dict[str, str]:
+        """The canonical form of submitted (stripped) settings, before validation and
+        storage, e.g. GUIDs in lower case. The default changes nothing."""
+        return values
+
     def explain_error(self, code: str, description: str = "") -> ErrorExplanation | None:
         """Explain an error the provider sent back, or None for the generic page.
 

@@ -87,7 +87,7 @@ class EntraProvider(Provider):
         ),
     )
 
-    def normalize_settings(self, values: dict[str, Any]) -> dict[str, Any]:
+    def normalize_settings(self, values: dict[str, str]) -> dict[str, str]:
         return {k: (v.lower() if k in {"tenant_id", "client_id"} and isinstance(v, str) else v)
                 for k, v in values.items()}
 

@@ -72,9 +72,7 @@ def save_sso_settings(scope: TenantScope, tenant: Tenant, provider: Provider, *,
                       app_settings: Mapping[str, Any], probe: ConnectionProbe) -> SaveOutcome:
     outcome = SaveOutcome()
     clean = {name: (values.get(name) or "").strip() for name in public_fields(provider)}
-    normalize = getattr(provider, "normalize_settings", None)
-    if callable(normalize):
-        clean = normalize(clean)
+    clean = provider.normalize_settings(clean)
     secret = (secret or "").strip() or None
     secret_name = secret_field(provider)
 
