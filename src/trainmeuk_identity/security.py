@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
-from pyramid.request import Request
+from pyramid.request import Request, RequestLocalCache
 from pyramid.session import BaseCookieSessionFactory
 
 from .crypto import InvalidToken, KeyRing
@@ -67,15 +67,23 @@ class SecurityPolicy:
     def __init__(self, policies: dict[str, AuthenticationPolicy]) -> None:
         self.policies = policies
         self.acl = ACLHelper()
+        # Pyramid asks for the identity many times per request (views, templates,
+        # permission checks): resolve it once, and again after remember/forget.
+        self._identities = RequestLocalCache(self._resolve_identity)
 
     def _policy(self, request: Request) -> AuthenticationPolicy | None:
         # No context yet (outside routing, e.g. tweens): nobody is authenticated.
         method = getattr(getattr(request, "context", None), "__authn__", None)
         return self.policies.get(method) if method else None
 
-    def identity(self, request: Request) -> Any:
+    def _resolve_identity(self, request: Request) -> Any:
         policy = self._policy(request)
         return policy.identity(request) if policy else None
+
+    def identity(self, request: Request) -> Any:
+        if self._policy(request) is None:  # before routing: not cached, nobody yet
+            return None
+        return self._identities.get_or_create(request)
 
     def authenticated_userid(self, request: Request) -> str | None:
         identity = request.identity
@@ -95,6 +103,7 @@ class SecurityPolicy:
     def remember(self, request: Request, userid: str, **kw: Any) -> list[Any]:
         user: User = kw["user"]
         request.session.invalidate()  # a fresh session id: no fixation
+        self._identities.clear(request)
         request.session[SESSION_AUTH_KEY] = {
             "user_id": user.id,
             "tenant_id": user.tenant_id,
@@ -104,6 +113,7 @@ class SecurityPolicy:
         return []
 
     def forget(self, request: Request, **kw: Any) -> list[Any]:
+        self._identities.clear(request)
         request.session.invalidate()
         return []
 

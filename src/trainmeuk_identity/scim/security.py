@@ -57,18 +57,11 @@ def needs_last_used_update(token: ScimToken, now: datetime) -> bool:
     return token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION
 
 
-_CACHE = "trainmeuk.scim_identity"
-
-
 class ScimBearerPolicy:
+    """Resolved once per request (the composed policy caches the identity)."""
+
     def identity(self, request: Request) -> ScimIdentity | None:
-        # Pyramid asks for the identity several times per request: look the token up
-        # once per attempt (pyramid_retry reuses the environ, not the session).
-        attempt = request.environ.get("retry.attempt")
-        cached = request.environ.get(_CACHE)
-        if cached is None or cached[0] != attempt:
-            cached = request.environ[_CACHE] = (attempt, self._identity(request))
-        return cached[1]
+        return self._identity(request)
 
     def _identity(self, request: Request) -> ScimIdentity | None:
         tenant = request.tenant
