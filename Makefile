@@ -34,7 +34,7 @@ chromium: ## install Debian's Chromium for the browser tests, if missing
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 .PHONY: test
-test: install chromium ## run the test suite (TRAINMEUK_DATABASE_URL selects the database)
+test: install chromium lint ## lint, then the test suite (TRAINMEUK_DATABASE_URL selects the database)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: lint

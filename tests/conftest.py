@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 import webtest
-from alembic import command
 from alembic.config import Config
 from sqlalchemy.orm import Session, sessionmaker
 
+from alembic import command
 from trainmeuk_identity import configure
 from trainmeuk_identity.models import Tenant, get_engine, get_session_factory
 from trainmeuk_identity.settings import load_settings

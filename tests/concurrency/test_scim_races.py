@@ -44,7 +44,7 @@ def at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
         barrier.wait()
         try:
             results[i] = calls[i]()
-        except Exception as exc:  # noqa: BLE001 -- reported below, never swallowed
+        except Exception as exc:
             results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]

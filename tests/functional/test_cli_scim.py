@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,46 +13,13 @@ from trainmeuk_identity.models import AuditEvent, TenantScope
 from trainmeuk_identity.scim.tokens import find_token
 
 from ..conftest import TEST_SECRET
-
-INI = """\
-[app:main]
-use = egg:trainmeuk-identity
-trainmeuk.environment = {environment}
-sqlalchemy.url = {url}
-trainmeuk.base_domain = {base}
-trainmeuk.secret_keys = {secret}
-trainmeuk.mail_worker = false
-mail.host = 127.0.0.1
-mail.port = 1
-
-[loggers]
-keys = root
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARN
-handlers = console
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-formatter = generic
-
-[formatter_generic]
-format = %(levelname)s %(message)s
-"""
+from ..support import cli
 
 
 def write_ini(path: Path, url: str, environment: str = "development",
               base: str = "localhost") -> Path:
-    path.write_text(INI.format(url=url.replace("%", "%%"), secret=TEST_SECRET * 2,
-                               environment=environment, base=base))
-    return path
+    return cli.write_ini(path.parent, url, TEST_SECRET * 2, environment=environment, base=base,
+                         name=path.name)
 
 
 @pytest.fixture
@@ -62,11 +27,7 @@ def ini(tmp_path, database_url) -> Path:
     return write_ini(tmp_path / "dev.ini", database_url)
 
 
-def run(ini: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("trainmeuk-identity")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINMEUK_")}
-    return subprocess.run([str(script), str(ini), *args], text=True, capture_output=True,
-                          env=env, timeout=120, check=False)
+run = cli.run
 
 
 def lines(result: subprocess.CompletedProcess[str]) -> dict[str, str]:

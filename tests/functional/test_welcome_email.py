@@ -141,7 +141,8 @@ def wait_until(condition, attempts: int = 200):
     raise AssertionError("condition never became true")
 
 
-def test_smtp_outage_neither_fails_the_request_and_the_mail_follows_later(database_url, tenant, factory, session_factory):
+def test_smtp_outage_neither_fails_the_request_and_the_mail_follows_later(database_url, tenant, factory,
+                                                                         session_factory):
     port = free_port()  # nothing listens here yet: the mail server is down
     application = configure(make_settings(database_url, **{
         "trainmeuk.mail_worker": "true", "mail.port": str(port)})).make_wsgi_app()
@@ -174,7 +175,8 @@ def test_smtp_outage_neither_fails_the_request_and_the_mail_follows_later(databa
             controller.stop()
 
 
-def test_account_created_from_the_console_is_queued_with_the_public_address(tmp_path, database_url, tenant, session_factory):
+def test_account_created_from_the_console_is_queued_with_the_public_address(tmp_path, database_url, tenant,
+                                                                           session_factory):
     from .test_cli_scim import run, write_ini
 
     ini = write_ini(tmp_path / "dev.ini", database_url)

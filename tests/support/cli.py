@@ -10,9 +10,9 @@ from pathlib import Path
 INI_TEMPLATE = """\
 [app:main]
 use = egg:trainmeuk-identity
-trainmeuk.environment = testing
+trainmeuk.environment = {environment}
 sqlalchemy.url = {url}
-trainmeuk.base_domain = localhost
+trainmeuk.base_domain = {base}
 trainmeuk.secret_keys = {secret}
 trainmeuk.mail_worker = false
 mail.host = 127.0.0.1
@@ -41,9 +41,11 @@ format = %(levelname)s %(message)s
 """
 
 
-def write_ini(directory: Path, url: str, secret: str) -> Path:
-    path = directory / "test.ini"
-    path.write_text(INI_TEMPLATE.format(url=url.replace("%", "%%"), secret=secret))
+def write_ini(directory: Path, url: str, secret: str, *, environment: str = "testing",
+              base: str = "localhost", name: str = "test.ini") -> Path:
+    path = directory / name
+    path.write_text(INI_TEMPLATE.format(url=url.replace("%", "%%"), secret=secret,
+                                        environment=environment, base=base))
     return path
 
 
@@ -53,5 +55,5 @@ def console_script() -> str:
 
 def run(ini: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINMEUK_")}
-    return subprocess.run([console_script(), str(ini), *args], input=stdin, text=True,
+    return subprocess.run([console_script(), str(ini), *args], input=stdin, text=True, check=False,
                           capture_output=True, env=env, timeout=120)

@@ -266,7 +266,8 @@ class FakeEntra:
             return 400, "AADSTS90002: Tenant not found.", {}
         app = directory.apps.get(query.get("client_id", ""))
         if app is None:  # Microsoft shows these on its own page and never redirects back
-            return 400, f"AADSTS700016: Application with identifier '{query.get('client_id')}' was not found in the directory.", {}
+            return 400, (f"AADSTS700016: Application with identifier '{query.get('client_id')}' "
+                         "was not found in the directory."), {}
         redirect_uri = query.get("redirect_uri", "")
         if redirect_uri not in app.redirect_uris:
             return 400, "AADSTS50011: The redirect URI specified in the request does not match.", {}

@@ -37,7 +37,7 @@ class MailSink:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
 
-    def wait_for(self, address: str, timeout: float = 10.0) -> EmailMessage:
+    def wait_for(self, address: str, timeout: float = 30.0) -> EmailMessage:
         deadline = time.monotonic() + timeout
         with self._arrived:
             while not self.to(address):

@@ -72,7 +72,8 @@ def _member_values(value: Any) -> list[str]:
         elif isinstance(entry, str) and entry:
             ids.append(entry)
         elif entry not in (None, {}, ""):
-            raise InvalidValueException(detail=f"A member must be given as {{\"value\": \"<user id>\"}}; got {entry!r}.")
+            raise InvalidValueException(
+                detail=f"A member must be given as {{\"value\": \"<user id>\"}}; got {entry!r}.")
     return ids
 
 
