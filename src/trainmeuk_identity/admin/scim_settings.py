@@ -19,8 +19,7 @@ from ..connections import get_connection
 from ..permissions import Permission, TenantContext
 from ..providers import Provider
 from ..scim import tokens
-from ..scim.admin import scim_section
-from ..sso.admin import sso_section
+from .settings import page_values
 
 FLASH_QUEUE = "scim"
 
@@ -42,14 +41,7 @@ def _page_with_token(request: Request, provider: Provider, value: str) -> dict[s
     """The settings page, showing ``value`` once; the browser must not keep a copy."""
     request.response.cache_control = "no-store"
     request.response.headers["Pragma"] = "no-cache"
-    connection = get_connection(request.scope, provider.name)
-    return {
-        "provider": provider,
-        "providers": list(request.providers),
-        "connection": connection,
-        "sso": sso_section(request, provider, connection) if provider.supports_sso else None,
-        "scim": scim_section(request, provider, connection, issued_token=value),
-    }
+    return page_values(request, provider, issued_token=value)
 
 
 @view_config(route_name="admin.settings.scim", request_method="POST",

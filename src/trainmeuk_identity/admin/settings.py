@@ -30,12 +30,18 @@ def selected_provider(request: Request) -> Provider:
 @view_config(route_name="admin.settings.sso", request_method="GET",
              renderer="admin/sso_provisioning.jinja2", permission=Permission.AdminSettingsManage)
 def sso_and_provisioning(request: Request) -> dict[str, Any]:
-    provider = selected_provider(request)
+    return page_values(request, selected_provider(request))
+
+
+def page_values(request: Request, provider: Provider, **scim_extra: Any) -> dict[str, Any]:
+    """What ``admin/sso_provisioning.jinja2`` shows for ``provider``; ``scim_extra`` goes
+    to the SCIM part (e.g. a token just issued)."""
     connection = get_connection(request.scope, provider.name)
     return {
         "provider": provider,
         "providers": list(request.providers),
         "connection": connection,
         "sso": sso_section(request, provider, connection) if provider.supports_sso else None,
-        "scim": scim_section(request, provider, connection) if provider.supports_scim else None,
+        "scim": (scim_section(request, provider, connection, **scim_extra)
+                 if provider.supports_scim else None),
     }
