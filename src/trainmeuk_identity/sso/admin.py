@@ -48,6 +48,7 @@ def sso_section(request: Request, provider: Provider, connection: ProviderConnec
     return {
         "provider_name": provider.name,
         "display_name": provider.display_name,
+        "button": f"Sign in with {provider.button_label}",
         "redirect_uri": uri,
         "fields": fields,
         "secret_suffix": connection.client_secret_suffix if connection else None,
