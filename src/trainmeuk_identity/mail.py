@@ -13,11 +13,11 @@ import re
 import smtplib
 import threading
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyramid_mailer.mailer import Mailer
 from pyramid_mailer.message import Message
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import OutboxMessage
@@ -39,6 +39,15 @@ def enqueue(session: Session, *, recipient: str, subject: str, body_text: str,
                             body_text=body_text, body_html=body_html)
     session.add(message)
     return message
+
+
+class _Claimed(NamedTuple):
+    id: int
+    attempts: int
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -82,7 +91,7 @@ class MailWorker:
             self._wake.wait(self.poll_seconds)
             self._wake.clear()
 
-    def _claim(self) -> list[tuple[int, str, str, str, str | None]]:
+    def _claim(self) -> list[_Claimed]:
         now = utcnow()
         with self.session_factory() as session, session.begin():
             rows = session.scalars(
@@ -96,33 +105,44 @@ class MailWorker:
             for row in rows:
                 row.attempts += 1
                 row.next_attempt_at = now + CLAIM_LEASE
-            return [(r.id, r.recipient, r.subject, r.body_text, r.body_html) for r in rows]
+            return [_Claimed(r.id, r.attempts, r.recipient, r.subject, r.body_text, r.body_html)
+                    for r in rows]
 
     def deliver_due(self) -> int:
         """Send what is due; returns how many were claimed."""
         claimed = self._claim()
-        for message_id, recipient, subject, body_text, body_html in claimed:
+        for message in claimed:
             error: str | None = None
             try:
                 self.mailer.send_immediately(
-                    Message(subject=subject, sender=self.sender, recipients=[recipient],
-                            body=body_text, html=body_html),
+                    Message(subject=message.subject, sender=self.sender,
+                            recipients=[message.recipient], body=message.body_text,
+                            html=message.body_html),
                     fail_silently=False,
                 )
             except Exception as exc:  # network, refusal, TLS: all retried
                 error = f"{type(exc).__name__}: {exc}"
-                log.warning("mail %s to %s not delivered: %s", message_id, recipient, error)
-            with self.session_factory() as session, session.begin():
-                row = session.get(OutboxMessage, message_id)
-                if row is None:
-                    continue
-                if error is None:
-                    row.sent_at = utcnow()
-                    row.last_error = None
-                else:
-                    row.last_error = error[:2000]
-                    row.next_attempt_at = utcnow() + backoff(row.attempts)
+                log.warning("mail %s to %s not delivered: %s", message.id, message.recipient, error)
+            self._record(message, error)
         return len(claimed)
+
+    def _record(self, message: _Claimed, error: str | None) -> None:
+        """Mark a claimed message sent, or due again after a backoff."""
+        if error is None:
+            outcome: dict[str, Any] = {"sent_at": utcnow(), "last_error": None}
+        else:
+            outcome = {"last_error": error[:2000],
+                       "next_attempt_at": utcnow() + backoff(message.attempts)}
+        with self.session_factory() as session, session.begin():
+            # Only the row this claim took: if it was deleted meanwhile (its tenant
+            # removed), SQLite may have given its id to a new message.
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id,
+                       OutboxMessage.attempts == message.attempts,
+                       OutboxMessage.recipient == message.recipient,
+                       OutboxMessage.sent_at.is_(None))
+                .values(**outcome))
 
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")

@@ -86,7 +86,7 @@ def test_account_created_by_an_admin_gets_a_set_password_link(admin, mail_app, t
 def test_with_sso_on_the_mail_says_sign_in_with_microsoft(admin, tenant, session_factory, smtp_server):
     with session_factory() as session, session.begin():
         get_or_create_connection(TenantScope(session, tenant.id), "entra").sso_enabled = True
-    create_in_user_management(admin, "sso.starter@acme.example")
+    assert create_in_user_management(admin, "sso.starter@acme.example").status_int == 303
     text = text_of(smtp_server.sink.wait_for("sso.starter@acme.example"))
     assert "“Sign in with Microsoft”" in text
     assert f"http://{tenant.subdomain}.localhost/login" in text
@@ -186,3 +186,4 @@ def test_account_created_from_the_console_is_queued_with_the_public_address(tmp_
     [queued] = outbox_for(session_factory, "console@acme.example")
     assert queued.sent_at is None  # the application's worker delivers it
     assert f"http://{tenant.subdomain}.localhost:6543/set-password/" in queued.body_text
+

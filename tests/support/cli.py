@@ -17,7 +17,7 @@ trainmeuk.secret_keys = {secret}
 trainmeuk.mail_worker = false
 mail.host = 127.0.0.1
 mail.port = 1
-
+{extra}
 [loggers]
 keys = root
 
@@ -42,10 +42,12 @@ format = %(levelname)s %(message)s
 
 
 def write_ini(directory: Path, url: str, secret: str, *, environment: str = "testing",
-              base: str = "localhost", name: str = "test.ini") -> Path:
+              base: str = "localhost", name: str = "test.ini", **extra: str) -> Path:
+    """An ini file for the console script; ``extra`` adds settings (``a_b`` -> ``a.b``)."""
     path = directory / name
+    lines = "".join(f"{key.replace('_', '.', 1)} = {value}\n" for key, value in extra.items())
     path.write_text(INI_TEMPLATE.format(url=url.replace("%", "%%"), secret=secret,
-                                        environment=environment, base=base))
+                                        environment=environment, base=base, extra=lines))
     return path
 
 

@@ -9,18 +9,14 @@ from trainmeuk_identity.connections import get_connection
 from trainmeuk_identity.models import AuditEvent, TenantScope
 
 from ...conftest import TEST_SECRET
-from ...support.cli import INI_TEMPLATE, run
+from ...support.cli import run, write_ini
 from ...support.fake_entra import new_guid
 
 
 @pytest.fixture
 def ini(tmp_path, database_url, fake_entra):
-    text = INI_TEMPLATE.format(url=database_url.replace("%", "%%"), secret=TEST_SECRET).replace(
-        "trainmeuk.base_domain = localhost",
-        f"trainmeuk.base_domain = localhost\ntrainmeuk.entra_authority = {fake_entra.url}")
-    path = tmp_path / "sso.ini"
-    path.write_text(text)
-    return path
+    return write_ini(tmp_path, database_url, TEST_SECRET, name="sso.ini",
+                     trainmeuk_entra_authority=fake_entra.url)
 
 
 def configure(ini, tenant, tid, client_id, secret=None, *extra):
