@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from trainmeuk_identity.models import AuditEvent, User, UserSource
 
 from ...conftest import sign_in, tenant_app
+from ...support.sql import recording_statements
 
 
 def reload(session_factory, user_id: str) -> User:
@@ -23,20 +22,6 @@ def actions(session_factory, tenant) -> list[str]:
     with session_factory() as session:
         return [a for a in session.scalars(select(AuditEvent.action).where(
             AuditEvent.tenant_id == tenant.id).order_by(AuditEvent.id)) if a.startswith("user.")]
-
-
-@contextmanager
-def counting_queries(engine):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def rows(page) -> list[list[str]]:
@@ -88,9 +73,9 @@ def test_paging_costs_the_same_queries_for_any_page(admin_app, app, tenant, fact
     assert not {r[1] for r in rows(first)} & {r[1] for r in rows(second)}
 
     engine = app.registry["db_engine"]
-    with counting_queries(engine) as full_page:
+    with recording_statements(engine) as full_page:
         admin_app.get("/admin/users", {"q": "person", "page": "1"})  # 50 rows
-    with counting_queries(engine) as short_page:
+    with recording_statements(engine) as short_page:
         admin_app.get("/admin/users", {"q": "person", "page": "2"})  # 5 rows
     assert len(full_page) == len(short_page)
 

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-
-from sqlalchemy import event
-
+from ...support.sql import recording_statements
 from .conftest import CORE_GROUP, new_user, patch_op
 
 
-@contextlib.contextmanager
+def _request_cost(statement: str) -> bool:
+    # The provisioning log and the token's last use are written after the request, in a
+    # transaction of their own (pruning now and then): not the request's cost.
+    return "provisioning_log" not in statement and "UPDATE scim_tokens" not in statement
+
+
 def statements(app):
-    seen: list[str] = []
-    engine = app.registry["db_engine"]
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        # The provisioning log and the token's last use are written after the request,
-        # in a transaction of their own (pruning now and then): not the request's cost.
-        if "provisioning_log" not in statement and "UPDATE scim_tokens" not in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return recording_statements(app.registry["db_engine"], keep=_request_cost)
 
 
 def touching_members(seen):

@@ -1,0 +1,26 @@
+"""Recording the SQL statements an engine sends, for tests of what a request costs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+
+@contextmanager
+def recording_statements(engine: Any, keep: Callable[[str], bool] = lambda s: True) -> Iterator[list[str]]:
+    """Collects every statement ``engine`` sends while the block runs (those ``keep``
+    accepts)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if keep(statement):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
