@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from ..support.factories import PASSWORD
+from ..support.browser import sign_in_with_password
 
 pytestmark = pytest.mark.browser
 
@@ -28,11 +28,7 @@ def scim_status(live_server, subdomain: str, token: str) -> int:
 def test_enable_scim_and_copy_the_token_in_chromium(page, live_server, tenant, factory):
     admin = factory.admin(tenant, name="Ada Admin")
     base = live_server.url(tenant.subdomain)
-    page.goto(base + "/login")
-    page.fill("input[name=email]", admin.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
+    sign_in_with_password(page, base, admin.email)
 
     page.goto(base + "/admin/settings/sso")
     assert page.input_value("#scim-endpoint-url") == f"{base}/scim/entra/v2"

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from ..support.factories import PASSWORD
+from ..support.browser import sign_in_with_password
 
 pytestmark = pytest.mark.browser
 
 
 def test_admin_signs_in_and_out_in_chromium(page, live_server, tenant, factory):
     admin = factory.admin(tenant, name="Ada Admin")
-    page.goto(live_server.url(tenant.subdomain) + "/login")
-    page.fill("input[name=email]", admin.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url(tenant.subdomain) + "/")
+    sign_in_with_password(page, live_server.url(tenant.subdomain), admin.email)
     assert "Welcome, Ada Admin" in page.content()
     page.click("text=Sign out")
     page.wait_for_url("**/login")

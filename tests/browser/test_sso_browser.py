@@ -11,7 +11,7 @@ from trainmeuk_identity import configure
 
 from ..conftest import close_app, make_settings
 from ..functional.sso.conftest import connect
-from ..support.factories import PASSWORD
+from ..support.browser import sign_in_with_password
 from ..support.fake_entra import FakeEntra
 from ..support.servers import LiveServer
 
@@ -57,11 +57,7 @@ def test_sign_in_with_microsoft_in_chromium(page, sso_live, fake, settings, tena
 def test_redirect_uri_copy_button_copies_the_exact_uri(page, sso_live, tenant, factory):
     base = sso_live.url(tenant.subdomain)
     admin = factory.admin(tenant)
-    page.goto(base + "/login")
-    page.fill("input[name=email]", admin.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
+    sign_in_with_password(page, base, admin.email)
     page.goto(base + "/admin/settings/sso")
     page.click("#sso-copy-redirect-uri")
     assert page.evaluate("navigator.clipboard.readText()") == f"{base}/sso/entra/callback"
@@ -73,11 +69,7 @@ def test_test_sign_in_opens_a_new_tab_and_keeps_the_admin_signed_in(
     connected = connect(session_factory, settings, fake, tenant, enable=False,
                         extra_redirect_uris={f"{base}/sso/entra/callback"})
     admin = factory.admin(tenant, name="Ada Admin")
-    page.goto(base + "/login")
-    page.fill("input[name=email]", admin.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
+    sign_in_with_password(page, base, admin.email)
     page.goto(base + "/admin/settings/sso")
     fake.sign_in_as(connected.directory, fake.add_user(connected.directory, "someone@acme.example"))
     with page.context.expect_page() as opened:
