@@ -15,6 +15,8 @@ def configure(settings: dict[str, Any]) -> Configurator:
     config = Configurator(settings=load_settings(settings))
     # Request ids first, so every later part can log and show them.
     config.include(".logs")
+    # The Host header checked (400 if malformed) before anything builds a URL from it.
+    config.include(".hosts")
     # Templates (Jinja2) and static files, served from the package (no CDN).
     config.include(".templating")
     # Database: request.dbsession joined to the request's transaction.

@@ -14,6 +14,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.request import Request
 from sqlalchemy import select
 
+from .hosts import split_host
 from .models import Tenant, TenantScope, TenantStatus, bind_tenant
 
 
@@ -27,9 +28,12 @@ class OffDomain(HTTPNotFound):
 
 def subdomain_of(host: str, base_domain: str) -> str | None:
     """``acme`` for ``acme.example.com:443`` under ``example.com``; ``""`` for the bare
-    base domain; None for a host outside it."""
-    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    hostname = hostname.strip().rstrip(".").lower()
+    base domain; None for a host outside it or not a valid ``hostname[:port]`` at all
+    (userinfo, a non-numeric port, spaces: see :mod:`trainmeuk_identity.hosts`)."""
+    parts = split_host(host)
+    if parts is None:
+        return None
+    hostname = parts[0].rstrip(".").lower()
     if hostname == base_domain:
         return ""
     suffix = "." + base_domain
