@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pyramid.config import Configurator
-from pyramid.router import Router
 
+from .proxy import behind_proxy
 from .settings import load_settings
 
 
@@ -43,6 +44,7 @@ def configure(settings: dict[str, Any]) -> Configurator:
     return config
 
 
-def main(global_config: dict[str, Any], **settings: Any) -> Router:
-    """The WSGI application factory (``use = egg:trainmeuk-identity``)."""
-    return configure(settings).make_wsgi_app()
+def main(global_config: dict[str, Any], **settings: Any) -> Callable[..., Any]:
+    """The WSGI application factory (``use = egg:trainmeuk-identity``): the application
+    behind the reverse proxy's forwarded headers (see :mod:`.proxy`)."""
+    return behind_proxy(configure(settings).make_wsgi_app())

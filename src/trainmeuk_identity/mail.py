@@ -9,9 +9,11 @@ backoff; an SMTP outage therefore never fails or slows a request.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import smtplib
 import threading
+import weakref
 from datetime import timedelta
 from typing import Any, NamedTuple
 
@@ -63,28 +65,52 @@ class MailWorker:
         self.mailer = mailer
         self.sender = sender
         self.poll_seconds = poll_seconds
+        self.enabled = False  # runs in every process of this app (see _after_fork)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        _WORKERS.add(self)
 
     def start(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="mail-worker", daemon=True)
-            self._thread.start()
+        self.enabled = True
+        if self._thread is not None and self._thread.is_alive() and not self._stop.is_set():
+            return
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(self._stop,),
+                                        name="mail-worker", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
+        self.enabled = False
+        self._halt()
+
+    def _halt(self) -> None:
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
 
+    def hand_over_to_children(self) -> None:
+        """Stop this process's thread but let forked children start their own: what a
+        server master does before forking its workers (see serving.py)."""
+        self._halt()
+
     def wake(self) -> None:
         self._wake.set()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def _after_fork(self) -> None:
+        """In a forked child (a server worker process): the parent's thread does not
+        exist here and its events may be mid-use, so start over with new ones."""
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = None
+        if self.enabled:
+            self.start()
+
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
             try:
-                while self.deliver_due() and not self._stop.is_set():
+                while self.deliver_due() and not stop.is_set():
                     pass
             except Exception:
                 log.exception("mail delivery pass failed")
@@ -143,6 +169,20 @@ class MailWorker:
                        OutboxMessage.recipient == message.recipient,
                        OutboxMessage.sent_at.is_(None))
                 .values(**outcome))
+
+
+# Every mail worker of this process, restarted in each forked child: one thread per
+# process, and claims (SELECT ... FOR UPDATE SKIP LOCKED, a lease) keep processes
+# from sending a message twice.
+_WORKERS: weakref.WeakSet[MailWorker] = weakref.WeakSet()
+
+
+def _restart_workers_after_fork() -> None:
+    for worker in list(_WORKERS):
+        worker._after_fork()
+
+
+os.register_at_fork(after_in_child=_restart_workers_after_fork)
 
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")

@@ -28,7 +28,18 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
     "mail.tls": "TRAINMEUK_MAIL_TLS",
     "mail.ssl": "TRAINMEUK_MAIL_SSL",
     "mail.default_sender": "TRAINMEUK_MAIL_SENDER",
+    "trainmeuk.trusted_proxy": "TRAINMEUK_TRUSTED_PROXY",
+    "trainmeuk.trusted_proxy_count": "TRAINMEUK_TRUSTED_PROXY_COUNT",
+    "trainmeuk.trusted_proxy_headers": "TRAINMEUK_TRUSTED_PROXY_HEADERS",
+    "sqlalchemy.pool_size": "TRAINMEUK_DB_POOL_SIZE",
+    "sqlalchemy.max_overflow": "TRAINMEUK_DB_MAX_OVERFLOW",
 }
+
+# Threads per worker process of the production server (serving.py); each worker's
+# database pool holds as many connections unless sqlalchemy.pool_size says otherwise.
+DEFAULT_THREADS = 8
+# Connections a worker may open beyond its pool (the mail worker thread, bursts).
+DEFAULT_POOL_OVERFLOW = 4
 
 DEFAULTS: dict[str, str] = {
     "trainmeuk.environment": "development",
@@ -39,9 +50,16 @@ DEFAULTS: dict[str, str] = {
     "trainmeuk.mail_worker": "true",
     "mail.port": "25",
     "mail.default_sender": "TrainMeUK <no-reply@trainmeuk.com>",
+    # No proxy is trusted unless configured: every X-Forwarded-* header is dropped.
+    "trainmeuk.trusted_proxy": "",
+    "trainmeuk.trusted_proxy_count": "1",
+    "trainmeuk.trusted_proxy_headers": "x-forwarded-proto x-forwarded-host x-forwarded-for",
 }
 
 MIN_SECRET_KEY_LENGTH = 32
+TRUSTABLE_PROXY_HEADERS = frozenset(
+    {"x-forwarded-proto", "x-forwarded-host", "x-forwarded-for", "x-forwarded-port",
+     "x-forwarded-by", "forwarded"})
 
 
 class ConfigurationError(RuntimeError):
@@ -66,12 +84,18 @@ def load_settings(
     for name, variable in ENVIRONMENT_OVERRIDES.items():
         if environ.get(variable):
             merged[name] = environ[variable]
+    if environ.get("TRAINMEUK_THREADS") and not merged.get("sqlalchemy.pool_size"):
+        merged["sqlalchemy.pool_size"] = environ["TRAINMEUK_THREADS"]
     validate(merged)
     merged["trainmeuk.secret_keys"] = as_list(merged.get("trainmeuk.secret_keys"))
     merged["trainmeuk.base_domain"] = merged["trainmeuk.base_domain"].strip().lower()
     merged["trainmeuk.entra_authority"] = merged["trainmeuk.entra_authority"].rstrip("/")
     merged["trainmeuk.cookie_secure"] = as_bool(merged["trainmeuk.cookie_secure"])
     merged["trainmeuk.plugins.blocked"] = as_list(merged["trainmeuk.plugins.blocked"])
+    merged["trainmeuk.trusted_proxy"] = str(merged["trainmeuk.trusted_proxy"]).strip()
+    merged["trainmeuk.trusted_proxy_headers"] = {
+        name.lower() for name in str(merged["trainmeuk.trusted_proxy_headers"]).replace(",", " ").split()
+    }
     return dict(merged)
 
 
@@ -91,6 +115,22 @@ def validate(settings: Mapping[str, Any]) -> None:
             "No secret key configured: set TRAINMEUK_SECRET_KEYS to one or more "
             f"comma-separated random strings of at least {MIN_SECRET_KEY_LENGTH} characters "
             "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    try:
+        if int(settings.get("trainmeuk.trusted_proxy_count", 1)) < 1:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            "trainmeuk.trusted_proxy_count (TRAINMEUK_TRUSTED_PROXY_COUNT) must be a whole "
+            "number of at least 1: how many proxies in front of the service add to "
+            "X-Forwarded-For."
+        ) from None
+    unknown = set(str(settings.get("trainmeuk.trusted_proxy_headers", "")).replace(",", " ")
+                  .lower().split()) - TRUSTABLE_PROXY_HEADERS
+    if unknown:
+        raise ConfigurationError(
+            "trainmeuk.trusted_proxy_headers (TRAINMEUK_TRUSTED_PROXY_HEADERS) may name only "
+            f"{', '.join(sorted(TRUSTABLE_PROXY_HEADERS))}; not {', '.join(sorted(unknown))}."
         )
     if is_production(settings):
         for position, key in enumerate(keys, start=1):

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from typing import Any
 
 import zope.sqlalchemy
@@ -13,6 +15,7 @@ from sqlalchemy import engine_from_config, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
+from ..settings import DEFAULT_POOL_OVERFLOW, DEFAULT_THREADS
 from .audit import AuditEvent
 from .connection import ProviderConnection, ScimToken
 from .credentials import LoginFailure, PasswordToken
@@ -37,6 +40,20 @@ __all__ = [
 configure_mappers()
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Every engine of this process. A forked child (a gunicorn worker: pserve loads the
+# app in the master, then the server forks) must not share its parent's pooled
+# connections: it drops them, unclosed, and opens its own (SQLAlchemy's recipe for
+# multiprocessing, ``dispose(close=False)``).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _forget_parent_connections() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_parent_connections)
 
 
 def _configure_sqlite(engine: Engine, immediate: bool) -> None:
@@ -73,9 +90,15 @@ def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.", *,
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
         options["pool_pre_ping"] = True
+        # One connection per server thread (sqlalchemy.pool_size, TRAINMEUK_DB_POOL_SIZE).
+        if prefix + "pool_size" not in settings:
+            options["pool_size"] = DEFAULT_THREADS
+        if prefix + "max_overflow" not in settings:
+            options["max_overflow"] = DEFAULT_POOL_OVERFLOW
     engine = engine_from_config(settings, prefix, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, immediate=not read_only)
+    _ENGINES.add(engine)
     return engine
 
 

@@ -1,0 +1,188 @@
+"""Production serving: gunicorn, gthread workers, one worker process per CPU.
+
+``production.ini`` selects this runner in ``[server:main]`` (``use =
+egg:trainmeuk-identity#gunicorn``), so production still starts with ``pserve
+production.ini``. pserve loads the application in the master process first and then
+calls :func:`serve` with it; gunicorn forks the workers from that master. What must
+not cross a fork is taken care of where it lives: the database engine drops its
+pooled connections in every child (:mod:`trainmeuk_identity.models`) and the mail
+worker thread starts afresh in every child (:mod:`trainmeuk_identity.mail`). Here the
+master stops its own mail thread and closes its connections before any fork, so no
+worker inherits a thread or a socket.
+
+Every ``[server:main]`` key is a gunicorn setting (``listen`` is accepted as well, in
+waitress's ``host:port`` form). The environment wins over the file:
+
+- ``TRAINMEUK_LISTEN=host:port`` (several separated by spaces) -- the listen address;
+- ``TRAINMEUK_WORKERS`` -- worker processes (default: the CPUs this process may use);
+- ``TRAINMEUK_THREADS`` -- threads per worker (default 8; each worker's database
+  pool is sized to match unless ``sqlalchemy.pool_size`` says otherwise).
+
+Forwarded headers are not gunicorn's business here: the application itself honours
+``X-Forwarded-*`` only from ``trainmeuk.trusted_proxy`` (see
+:mod:`trainmeuk_identity.proxy`), the same under any server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from .settings import DEFAULT_THREADS, ConfigurationError
+
+log = logging.getLogger(__name__)
+
+# name -> gunicorn setting; applied unless the ini or the environment says otherwise
+DEFAULTS: dict[str, Any] = {
+    "worker_class": "gthread",
+    "threads": DEFAULT_THREADS,
+    # Idle keep-alive connections wait in the worker's poller, not in a thread, so a
+    # long timeout is cheap; it outlasts the usual load balancer idle timeout (60 s),
+    # so the balancer, not us, closes idle connections and never races a close.
+    "keepalive": 75,
+    # A restart (SIGHUP) or stop (SIGTERM) lets requests in flight finish.
+    "graceful_timeout": 30,
+    "timeout": 60,
+    "proc_name": "trainmeuk-identity",
+    # The application decides which proxy to trust (trainmeuk.trusted_proxy).
+    "forwarded_allow_ips": "",
+    # Several instances may run on one host; a shared control socket would collide.
+    "control_socket_disable": True,
+}
+
+ENVIRONMENT: dict[str, str] = {
+    "TRAINMEUK_LISTEN": "bind",
+    "TRAINMEUK_WORKERS": "workers",
+    "TRAINMEUK_THREADS": "threads",
+}
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def parse_listen(value: str) -> list[str]:
+    """``host:port`` (or several, space- or comma-separated) as gunicorn bind addresses."""
+    addresses = [part for part in value.replace(",", " ").split() if part]
+    if not addresses:
+        raise ConfigurationError("TRAINMEUK_LISTEN is empty: give host:port, e.g. 0.0.0.0:6543")
+    for address in addresses:
+        if address.startswith("unix:"):
+            continue
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigurationError(
+                f"Listen address {address!r} is not host:port (e.g. 0.0.0.0:6543 or [::]:6543)."
+            )
+    return addresses
+
+
+def gunicorn_options(local_conf: Mapping[str, Any],
+                     environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The gunicorn settings: defaults < ``[server:main]`` < environment."""
+    environ = os.environ if environ is None else environ
+    options: dict[str, Any] = {**DEFAULTS, "workers": cpu_count()}
+    for key, value in local_conf.items():
+        key = key.lower().replace("-", "_")
+        if key == "listen":
+            options["bind"] = parse_listen(str(value))
+        elif key in {"host", "port"}:
+            raise ConfigurationError("[server:main]: use listen = host:port")
+        else:
+            options[key] = value
+    for variable, key in ENVIRONMENT.items():
+        value = environ.get(variable, "").strip()
+        if value:
+            options[key] = parse_listen(value) if key == "bind" else value
+    for key in ("workers", "threads"):
+        try:
+            number = int(options[key])
+        except (TypeError, ValueError):
+            number = 0
+        if number < 1:
+            raise ConfigurationError(f"{key} must be a whole number of at least 1, "
+                                     f"not {options[key]!r}.")
+        options[key] = number
+    options.setdefault("bind", ["127.0.0.1:6543"])
+    return options
+
+
+def _registry(app: Any) -> Any:
+    return getattr(app, "registry", None)
+
+
+def before_fork(app: Any) -> None:
+    """Leave the master with no thread and no database connection to hand down."""
+    registry = _registry(app)
+    if registry is None:
+        return
+    worker = registry.get("mail_worker")
+    if worker is not None:
+        worker.hand_over_to_children()  # each worker process starts its own (mail.py)
+    engine = registry.get("db_engine")
+    if engine is not None:
+        engine.dispose()
+
+
+def check_pool(app: Any, threads: int) -> None:
+    """A worker whose threads outnumber its database connections makes requests wait."""
+    registry = _registry(app)
+    engine = registry.get("db_engine") if registry is not None else None
+    pool = getattr(engine, "pool", None)
+    size = getattr(pool, "size", None)
+    if engine is None or size is None or engine.dialect.name == "sqlite":
+        return
+    capacity = size() + max(getattr(pool, "_max_overflow", 0), 0)
+    if capacity < threads:
+        log.warning("each worker has %d threads but its database pool holds %d connections: "
+                    "set sqlalchemy.pool_size (TRAINMEUK_DB_POOL_SIZE) to at least %d",
+                    threads, capacity, threads)
+
+
+def _stop_mail_worker(worker: Any) -> None:
+    registry = _registry(worker.wsgi) if getattr(worker, "wsgi", None) else None
+    mail_worker = registry.get("mail_worker") if registry is not None else None
+    if mail_worker is not None:
+        mail_worker.stop()
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn serving an application that is already loaded (pserve loaded it)."""
+
+    def __init__(self, app: Any, options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key not in self.cfg.settings:
+                raise ConfigurationError(f"[server:main]: {key!r} is not a gunicorn setting.")
+            self.cfg.set(key, value)
+        # A worker that exits (restart, max_requests, shutdown) hands back its mail
+        # claims by finishing the message in hand instead of dying mid-send.
+        self.cfg.set("worker_exit", _worker_exit)
+
+    def load(self) -> Callable[..., Any]:
+        return self.application
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    _stop_mail_worker(worker)
+
+
+def serve(app: Any, global_conf: Mapping[str, Any], **local_conf: Any) -> None:
+    """The ``paste.server_runner`` entry point (``use = egg:trainmeuk-identity#gunicorn``)."""
+    options = gunicorn_options(local_conf)
+    check_pool(app, options["threads"])
+    before_fork(app)
+    log.info("serving on %s: %d workers x %d threads (%s)", " ".join(options["bind"]),
+             options["workers"], options["threads"], options["worker_class"])
+    GunicornServer(app, options).run()
