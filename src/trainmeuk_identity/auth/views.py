@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -30,13 +31,28 @@ SSO_ONLY = ("Your organisation signs in with Microsoft. Use “Sign in with Micr
             "below.")
 
 
-def safe_next(value: str | None) -> str:
-    """Only same-site relative paths: ``/x`` yes; ``//evil``, ``https://evil``, ``/\\evil`` no."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+# A path on this site, of printable ASCII only (no spaces, controls or other
+# characters: a Location header carries Latin-1 at most, and URLs are percent-encoded).
+_SAME_SITE_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
+MAX_NEXT_LENGTH = 2048
+
+
+def safe_next(value: object) -> str:
+    """Only same-site relative paths: ``/x`` yes; ``//evil``, ``https://evil``, ``/\\evil``,
+    anything with a space, a control or a non-ASCII character no. Never fails: anything
+    else is ``/`` (the home page)."""
+    if not isinstance(value, str) or len(value) > MAX_NEXT_LENGTH:
         return "/"
-    if any(ord(c) < 0x20 for c in value):
+    return value if _SAME_SITE_PATH.fullmatch(value) else "/"
+
+
+def next_param(request: Request, source: str = "params") -> str:
+    """The validated ``next`` of ``request.params`` (or ``request.POST``); ``/`` also
+    when the query or form is not valid UTF-8."""
+    try:
+        return safe_next(getattr(request, source).get("next"))
+    except UnicodeDecodeError:
         return "/"
-    return value
 
 
 def sso_buttons(request: Request) -> list[dict[str, str]]:
@@ -64,7 +80,7 @@ def login_page(request: Request, *, email: str = "", error: str | None = None,
     return {
         "email": email,
         "error": error,
-        "next": safe_next(request.params.get("next")),
+        "next": next_param(request),
         "sso_buttons": sso_buttons(request),
         "require_sso": request.tenant.require_sso,
     }
@@ -73,7 +89,7 @@ def login_page(request: Request, *, email: str = "", error: str | None = None,
 @view_config(route_name="auth.login", request_method="GET", renderer="login.jinja2")
 def login_form(request: Request) -> Any:
     if isinstance(request.identity, StaffIdentity):
-        return HTTPFound(location=safe_next(request.params.get("next")))
+        return HTTPFound(location=next_param(request))
     return login_page(request)
 
 
@@ -111,7 +127,7 @@ def login_submit(request: Request) -> Any:
     user.last_login_at = utcnow()
     audit(request, "login.succeeded", target=user.email or user.user_name, detail={"method": "password"})
     headers = remember(request, user.id, user=user)
-    return HTTPSeeOther(location=safe_next(request.POST.get("next")), headers=headers)
+    return HTTPSeeOther(location=next_param(request, "POST"), headers=headers)
 
 
 @view_config(route_name="auth.logout", request_method="POST")

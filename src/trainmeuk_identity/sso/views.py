@@ -22,7 +22,7 @@ from pyramid.security import remember
 from pyramid.view import view_config
 
 from ..audit import record as audit
-from ..auth.views import safe_next
+from ..auth.views import next_param, safe_next
 from ..connections import get_connection
 from ..models import ProviderConnection
 from ..models.meta import utcnow
@@ -93,7 +93,7 @@ def login(request: Request) -> Response:
     pending = state.new_pending(
         tenant_id=request.tenant.id, provider=provider.name,
         redirect_uri=redirect_uri(request, provider),
-        next_path=safe_next(request.params.get("next")), mode="test" if test else "login",
+        next_path=next_param(request), mode="test" if test else "login",
         admin_user_id=admin.user.id if (test and admin) else None)
     url = oidc.authorization_url(
         metadata, client_id=connection.settings["client_id"], redirect_uri=pending.redirect_uri,
