@@ -45,6 +45,10 @@ lint: install ## ruff
 bench: install ## run the benchmarks in bench/ and print their figures
 	$(BIN)/python -m bench.run
 
+.PHONY: bench-load
+bench-load: install ## 40 tenants' Entra load on pserve production.ini + PostgreSQL vs a bare Pyramid app (ARGS="--seconds 30"); appends to bench/RESULTS.md
+	$(BIN)/python -m bench.load --record $(ARGS)
+
 .PHONY: clean
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var/*.sqlite*
