@@ -20,10 +20,10 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from .harness import ROOT, free_port
+from .procfs import cpu_seconds, process_tree, rss_mib, start_time
 
 PRODUCTION_INI = ROOT / "production.ini"
 PSERVE = Path(sys.executable).with_name("pserve")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class MailSink:
@@ -53,56 +53,6 @@ def server_section(ini: Path = PRODUCTION_INI) -> str:
     if match is None:
         raise SystemExit(f"{ini} has no [server:main] section")
     return match.group(0).replace("%(here)s", str(ini.parent))
-
-
-def process_tree(root: int) -> list[int]:
-    """``root`` and every live descendant."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, []))
-    return tree
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of one process, 0 if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def start_time(pid: int) -> int | None:
-    """When the process started (clock ticks since boot): tells a pid from its reuse."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[19])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def rss_mib(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 @dataclass

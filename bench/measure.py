@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .loadgen import ClientSpec, Outcome, Run
+from .procfs import cpu_seconds, machine_busy
 
 EARLY_REQUESTS = 1_000
 
@@ -17,14 +18,6 @@ EARLY_REQUESTS = 1_000
 class Server(Protocol):
     def cpu_seconds(self) -> float: ...
     def rss(self) -> dict[int, float | None]: ...
-
-
-def machine_busy() -> tuple[int, int]:
-    """(busy, total) jiffies of all CPUs since boot."""
-    with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
 
 
 def percentile(ordered: list[float], p: float) -> float:
@@ -43,6 +36,7 @@ class Measurement:
     rss_early_at: int = 0
     rss_end: dict[int, float | None] = field(default_factory=dict)
     rss_end_at: int = 0
+    client_cpu: float = 0.0  # CPU seconds of the client processes over the window
 
     def keys(self, role: str) -> list[str]:
         return sorted(k for k in self.outcome.latencies if k.startswith(role + " "))
@@ -67,9 +61,13 @@ class Measurement:
                         if key.startswith(role + " ") and not 200 <= status < 300})
 
     @property
+    def total(self) -> int:
+        """Requests of every role completed in the window."""
+        return sum(len(v) for v in self.outcome.latencies.values())
+
+    @property
     def cpu_per_request(self) -> float:
-        total = sum(len(v) for v in self.outcome.latencies.values())
-        return self.cpu / total if total else 0.0
+        return self.cpu / self.total if self.total else 0.0
 
 
 def measure(server: Server, specs: list[ClientSpec], *, processes: int, warmup: float,
@@ -102,6 +100,8 @@ def measure(server: Server, specs: list[ClientSpec], *, processes: int, warmup: 
     start = time.monotonic() + warmup
     run.window[0] = start
     wait(until=start)
+    clients = [proc.pid for proc in run.procs]
+    client0 = sum(cpu_seconds(pid) for pid in clients)
     cpu0, busy0, opened = server.cpu_seconds(), machine_busy(), time.monotonic()
     if until_requests is not None:
         last = 0.0
@@ -115,8 +115,9 @@ def measure(server: Server, specs: list[ClientSpec], *, processes: int, warmup: 
     closed = time.monotonic()
     run.end_window(closed)
     cpu1, busy1 = server.cpu_seconds(), machine_busy()
+    client1 = sum(cpu_seconds(pid) for pid in clients)
     rss_end, end_at = server.rss(), run.requests
     outcome = run.finish()
     busy = (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1])
     return Measurement(outcome, closed - opened, cpu1 - cpu0, busy, rss_early, early_at,
-                       rss_end, end_at)
+                       rss_end, end_at, client1 - client0)

@@ -103,8 +103,11 @@ class Printer:
     def __init__(self, args: Any, command: str) -> None:
         self.args, self.command = args, command
         self.rates: dict[str, float] = {}
-        title = ("fairness: 3 tenants' steady mix, alone and beside a 4th tenant's initial cycle"
-                 if args.fairness else f"load: {args.tenants} tenants, {args.clients} clients")
+        title = f"load: {args.tenants} tenants, {args.clients} clients"
+        if args.fairness:
+            title = "fairness: 3 tenants' steady mix, alone and beside a 4th tenant's initial cycle"
+        elif args.memory_requests:
+            title += f", memory until {args.memory_requests:,} requests"
         self.markdown = [heading(title), "",
                          f"`{command}` at commit {git_commit()}, PostgreSQL on the same machine."]
         print(f"TrainMeUK Identity load benchmark — {title}")
@@ -132,7 +135,8 @@ class Printer:
         self.say(f"\n== {label}: {m.rate():.1f} requests/s over {m.seconds:.1f} s, errors {errors}")
         for line in op_table_text(m):
             self.say(line)
-        cpu = f"{m.cpu_per_request * 1000:.2f} ms CPU per request ({m.cpu:.1f} s over {m.requests():,})"
+        cpu = (f"{m.cpu_per_request * 1000:.2f} ms CPU per request ({m.cpu:.1f} s over {m.total:,}; "
+               f"the client processes used {m.client_cpu / max(1, m.total) * 1000:.2f} ms per request)")
         self.say(f"   {label} processes: {cpu}; machine CPU busy {m.machine_busy * 100:.0f} % "
                  f"during the window; {m.outcome.reconnects} reconnects (server closed the connection)")
         self.md(f"**{label}**: {m.rate():.1f} requests/s, errors {errors}, {cpu}, machine CPU "
@@ -145,12 +149,28 @@ class Printer:
             for line in rss_lines(m):
                 self.say(f"     {line}")
             self.md("Resident memory per worker: " + "; ".join(rss_lines(m)) + ".", "")
+        if label == "app":
+            self.app = m
         if label == "ceiling" and m.rate():
             ratio = self.rates.get("app", 0.0) / m.rate()
             self.say(f"\n   ratio app/ceiling: {ratio:.3f}")
             self.md(f"**Ratio app/ceiling: {ratio:.3f}**", "")
+            self.targets(ratio)
+
+    def targets(self, ratio: float) -> None:
+        """Issue 7's capacity targets, met or not."""
+        m, isolation = self.app, self.checked
+        checks = [(f"ratio app/ceiling {ratio:.3f} ≥ 0.30", ratio >= 0.30),
+                  (f"p99 {m.p(99):.0f} ms < 100 ms", m.p(99) < 100),
+                  (f"errors {sum(m.errors().values())} = 0", not m.errors()),
+                  (f"missing or cross-tenant reads {isolation.missing + isolation.cross_tenant} = 0",
+                   isolation.missing + isolation.cross_tenant == 0)]
+        line = "; ".join(f"{text} {'met' if ok else 'NOT met'}" for text, ok in checks)
+        self.say(f"   targets: {line}")
+        self.md(f"Targets: {line}.", "")
 
     def isolation(self, result: Any) -> None:
+        self.checked = result
         line = (f"{result.checked:,} users created by the run re-read: {result.missing} missing, "
                 f"{result.cross_tenant} readable through another tenant")
         self.say(f"   {line}")
