@@ -52,6 +52,10 @@ def run_fairness(app: Any, tenants: list[Any], args: Any, tag: str, out: Any) ->
         f"in the window ({both.outcome.throttled} waited out in all), other failures "
         f"{errors_text(cycle_errors - type(cycle_errors)({429: cycle_errors.get(429, 0)}))}",
     ]
+    checks = [(f"others' p99 with the cycle {both.p(99):.0f} ms < 250 ms", both.p(99) < 250),
+              (f"others' failures {sum(both.errors().values())} = 0", not both.errors()),
+              (f"throughput ratio {ratio:.2f} ≥ 0.6", ratio >= 0.6)]
+    lines.append("Targets: " + "; ".join(f"{text} {'met' if ok else 'NOT met'}" for text, ok in checks))
     out.say("")
     for line in lines:
         out.say(line.replace("**", ""))
