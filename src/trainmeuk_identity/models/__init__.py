@@ -23,6 +23,7 @@ from .group import Group, GroupMember
 from .meta import Base, metadata
 from .outbox import OutboxMessage
 from .provisioning_log import ProvisioningLogEntry
+from .rate_limit import ScimRateCount
 from .scoping import TenantScope, bind_tenant
 from .sso_identity import SsoIdentity
 from .sso_state import SsoStateUse
@@ -31,7 +32,7 @@ from .user import User, UserEmail, UserSource
 
 __all__ = [
     "AuditEvent", "Base", "Group", "GroupMember", "LoginFailure", "OutboxMessage",
-    "PasswordToken", "ProviderConnection", "ProvisioningLogEntry", "ScimToken",
+    "PasswordToken", "ProviderConnection", "ProvisioningLogEntry", "ScimRateCount", "ScimToken",
     "SsoIdentity", "SsoStateUse", "Tenant", "TenantScope", "TenantStatus", "User", "UserEmail",
     "UserSource", "bind_tenant", "get_engine", "get_session_factory", "get_tm_session",
     "metadata",
