@@ -45,8 +45,8 @@ def _schemas(request: Request) -> list[Schema]:
 
 
 def _listed(model: Any, items: list[Any]) -> Response:
-    body = ListResponse[model](total_results=len(items), start_index=1,
-                               items_per_page=len(items), resources=items)
+    body = protocol.parametrised(ListResponse, model)(total_results=len(items), start_index=1,
+                                                    items_per_page=len(items), resources=items)
     return protocol.respond(body.model_dump(scim_ctx=Context.SEARCH_RESPONSE))
 
 

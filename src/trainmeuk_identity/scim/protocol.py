@@ -8,6 +8,7 @@ failure becomes a SCIM exception, rendered once by :mod:`.errors`.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,6 +33,15 @@ SCIM_CONTENT_TYPE = "application/scim+json"
 _SEARCH_PARAMETERS = {"filter": "filter", "startindex": "startIndex", "count": "count",
                       "attributes": "attributes", "excludedattributes": "excludedAttributes",
                       "sortby": "sortBy", "sortorder": "sortOrder"}
+
+
+@cache
+def parametrised(generic: Any, model: Any) -> Any:
+    """``generic[model]`` (e.g. ``ListResponse[UserResource]``), built once per process.
+
+    pydantic keeps parametrised classes only weakly, so a class built per request is
+    garbage-collected and built again, at several milliseconds each time."""
+    return generic[model]
 
 
 def read_body(request: Request) -> dict[str, Any]:
@@ -73,7 +83,7 @@ def read_resource(request: Request, model: Any, resource_type: str, ctx: Context
 def read_patch(request: Request, model: Any, resource_type: str) -> PatchOp[Any]:
     provider = request.scim.provider
     payload = provider.normalize_scim_request(resource_type, "PATCH", read_body(request))
-    return validate(PatchOp[model], payload, Context.RESOURCE_PATCH_REQUEST, request.scim.policy)
+    return validate(parametrised(PatchOp, model), payload, Context.RESOURCE_PATCH_REQUEST, request.scim.policy)
 
 
 def search_from_query(request: Request, model: Any) -> SearchRequest[Any]:
@@ -84,18 +94,18 @@ def search_from_query(request: Request, model: Any) -> SearchRequest[Any]:
         key = _SEARCH_PARAMETERS.get(name.casefold())
         if key:
             values[key] = value
-    return validate(SearchRequest[model], values, Context.SEARCH_REQUEST, request.scim.policy)
+    return validate(parametrised(SearchRequest, model), values, Context.SEARCH_REQUEST, request.scim.policy)
 
 
 def search_from_body(request: Request, model: Any) -> SearchRequest[Any]:
     payload = read_body(request)
-    return validate(SearchRequest[model], payload, Context.SEARCH_REQUEST, request.scim.policy)
+    return validate(parametrised(SearchRequest, model), payload, Context.SEARCH_REQUEST, request.scim.policy)
 
 
 def response_parameters(request: Request, model: Any) -> ResponseParameters[Any]:
     values = {_SEARCH_PARAMETERS[k.casefold()]: v for k, v in request.GET.items()
               if k.casefold() in ("attributes", "excludedattributes")}
-    return validate(ResponseParameters[model], values, Context.DEFAULT, request.scim.policy)
+    return validate(parametrised(ResponseParameters, model), values, Context.DEFAULT, request.scim.policy)
 
 
 def wants_attribute(params: ResponseParameters[Any], name: str) -> bool:
@@ -113,7 +123,7 @@ def dump(resource: Any, ctx: Context, params: ResponseParameters[Any] | None = N
 
 def list_response(model: Any, total: int, start_index: int, resources: list[Any],
                   params: ResponseParameters[Any] | None) -> dict[str, Any]:
-    listed = ListResponse[model](total_results=total, start_index=start_index,
+    listed = parametrised(ListResponse, model)(total_results=total, start_index=start_index,
                                  items_per_page=len(resources), resources=resources or None)
     return listed.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=params)
 
