@@ -54,9 +54,18 @@ def get_tenant(request: Request) -> Tenant | None:
     if not subdomain:
         return None
     tenant = request.dbsession.scalar(select(Tenant).where(Tenant.subdomain == subdomain))
+    return use_tenant(request, tenant)
+
+
+def use_tenant(request: Request, tenant: Tenant | None) -> Tenant | None:
+    """Make ``tenant`` the request's tenant (``request.tenant``) if it is active, and
+    bind the request's session to it; for callers that read the tenant together with
+    other rows in one query (the SCIM bearer token)."""
     if tenant is None or tenant.status != TenantStatus.active:
-        return None
-    bind_tenant(request.dbsession, tenant.id)
+        tenant = None
+    else:
+        bind_tenant(request.dbsession, tenant.id)
+    request.tenant = tenant
     return tenant
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.response import Response
 
-from ..permissions import Permission, ScimContext
+from ..permissions import Permission
+from .security import scim_root
 
 #: Every SCIM view: bearer-token permission, and no CSRF check — the endpoint is called
 #: by the identity provider's server with a bearer token, never by a browser with a
@@ -38,7 +39,7 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
 
 def add_routes(config: Any) -> None:
     for name, pattern, _ in ROUTES:
-        config.add_route(name, PREFIX + pattern, factory=ScimContext, tenant=True)
+        config.add_route(name, PREFIX + pattern, factory=scim_root, tenant=True)
 
 
 _REPEATED_SLASHES = re.compile(r"/{2,}")

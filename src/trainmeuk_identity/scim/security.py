@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pyramid.request import Request
+from sqlalchemy import and_, select
+from sqlalchemy.orm import lazyload
 
-from ..models import ProviderConnection, ScimToken
+from ..crypto import hash_token, tokens_equal
+from ..models import ProviderConnection, ScimToken, Tenant
 from ..models.meta import utcnow
-from ..permissions import Principal
+from ..permissions import Principal, ScimContext
+from ..tenancy import request_subdomain, use_tenant
 from .log import ENVIRON_KEY
-from .tokens import find_token
 
 #: ``last_used_at`` is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -57,28 +60,76 @@ def needs_last_used_update(token: ScimToken, now: datetime) -> bool:
     return token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION
 
 
+@dataclass
+class ScimCaller:
+    """Who is calling, read in one round trip: the tenant the Host names, and the live
+    token presented with its connection if that token is this tenant's."""
+
+    tenant: Tenant | None
+    token: ScimToken | None = None
+    connection: ProviderConnection | None = None
+    presented: bool = False
+
+
+def load_caller(request: Request) -> ScimCaller:
+    """The tenant, token and connection of a SCIM request, in one SELECT.
+
+    The token is looked up by its hash (an index probe, which reveals nothing about the
+    token) and only among the tenant's own tokens, so another tenant's token finds
+    nothing; the final comparison is constant-time (``hmac.compare_digest``).
+    """
+    subdomain = request_subdomain(request)
+    if not subdomain:
+        return ScimCaller(tenant=None)
+    presented = bearer_token(request)
+    session = request.dbsession
+    if presented is None:
+        tenant = session.scalar(select(Tenant).where(Tenant.subdomain == subdomain))
+        return ScimCaller(tenant=tenant)
+    digest = hash_token(presented)
+    row = session.execute(
+        select(Tenant, ScimToken, ProviderConnection)
+        .outerjoin(ScimToken, and_(ScimToken.tenant_id == Tenant.id,
+                                   ScimToken.token_hash == digest, ScimToken.revoked_at.is_(None)))
+        .outerjoin(ProviderConnection, and_(ProviderConnection.id == ScimToken.connection_id,
+                                            ProviderConnection.tenant_id == Tenant.id))
+        .where(Tenant.subdomain == subdomain)
+        .options(lazyload(ProviderConnection.tokens))).first()
+    if row is None:
+        return ScimCaller(tenant=None, presented=True)
+    tenant, token, connection = row
+    if token is None or not tokens_equal(token.token_hash, digest):
+        token = connection = None
+    return ScimCaller(tenant=tenant, token=token, connection=connection, presented=True)
+
+
+def scim_root(request: Request) -> ScimContext:
+    """Route factory of the SCIM routes: the caller is read (one query) before the
+    context asks for the tenant, so the tenant costs no query of its own."""
+    caller = load_caller(request)
+    request.scim_caller = caller
+    use_tenant(request, caller.tenant)
+    return ScimContext(request)
+
+
 class ScimBearerPolicy:
     """Resolved once per request (the composed policy caches the identity)."""
 
     def identity(self, request: Request) -> ScimIdentity | None:
-        return self._identity(request)
-
-    def _identity(self, request: Request) -> ScimIdentity | None:
         tenant = request.tenant
         provider = getattr(request.context, "provider_name", "")
+        caller: ScimCaller | None = getattr(request, "scim_caller", None)
         request.scim_refusal = Refusal.no_token
         entry = request.environ.get(ENVIRON_KEY)
         if entry is not None and tenant is not None:
             entry.tenant_id, entry.provider = tenant.id, provider
-        presented = bearer_token(request)
-        if tenant is None or presented is None:
+        if tenant is None or caller is None or not caller.presented:
             return None
         request.scim_refusal = Refusal.bad_token
-        token = find_token(request.dbsession, presented)
+        token, connection = caller.token, caller.connection
         # A token of another tenant or another provider is as good as no token.
-        if token is None or token.tenant_id != tenant.id:
+        if token is None or connection is None or token.tenant_id != tenant.id:
             return None
-        connection = token.connection
         if connection.tenant_id != tenant.id or connection.provider != provider:
             return None
         if not connection.scim_enabled:
