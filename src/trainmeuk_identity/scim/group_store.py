@@ -98,6 +98,17 @@ class GroupStore:
             raise NotFoundException(detail=f"No group with id {group_id!r} in TrainMeUK.")
         return group
 
+    def get_for_change(self, group_id: str) -> Group:
+        """The group, its row locked and its modification time set, in one statement:
+        concurrent changes of one group queue on its row, in order."""
+        group = self.scope.session.scalars(
+            update(Group).where(Group.tenant_id == self.scope.tenant_id, Group.id == group_id)
+            .values(updated_at=utcnow()).returning(Group)
+            .execution_options(synchronize_session=False)).first()
+        if group is None:
+            raise NotFoundException(detail=f"No group with id {group_id!r} in TrainMeUK.")
+        return group
+
     def members(self, groups: list[Group]) -> dict[str, list[tuple[str, str | None]]]:
         """Members of ``groups`` in one query: (user id, display name) per group id."""
         found: dict[str, list[tuple[str, str | None]]] = {g.id: [] for g in groups}
@@ -151,13 +162,6 @@ class GroupStore:
             stmt = stmt.where(GroupMember.user_id.in_(ids))
         self.scope.session.execute(stmt)
 
-    def _touch(self, group: Group) -> None:
-        # First, so concurrent member changes of one group queue on its row, in order.
-        now = utcnow()
-        self.scope.session.execute(update(Group).where(Group.id == group.id).values(updated_at=now)
-                                   .execution_options(synchronize_session=False))
-        group.updated_at = now
-
     # -- writing ------------------------------------------------------------------------
     def _check_unique(self, resource: Any, group: Group | None) -> None:
         other = self.scope.session.scalar(self.scope.select(Group).where(
@@ -184,8 +188,8 @@ class GroupStore:
         return group
 
     def replace(self, group: Group, resource: Any) -> Group:
+        """``group`` comes from :meth:`get_for_change`."""
         self._check_unique(resource, group)
-        self._touch(group)
         mapping.apply_group(group, resource)
         group.scim_provider = self.provider
         self.remove_members(group, None)
@@ -194,8 +198,8 @@ class GroupStore:
         return group
 
     def patch(self, group: Group, patch: PatchOp[Any], policy: Any) -> Group:
-        """Member operations run as statements; the others patch the member-less group."""
-        self._touch(group)
+        """Member operations run as statements; the others patch the member-less group.
+        ``group`` comes from :meth:`get_for_change`."""
         others = []
         for operation in patch.operations or []:
             op = operation.op.value

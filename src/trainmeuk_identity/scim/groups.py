@@ -76,7 +76,7 @@ class GroupItem(_GroupViews):
 
     @view_config(request_method="PUT")
     def replace(self) -> Response:
-        group = self.store.get(self.group_id)
+        group = self.store.get_for_change(self.group_id)
         resource = protocol.read_resource(self.request, GroupResource, "Group",
                                           Context.RESOURCE_REPLACEMENT_REQUEST)
         self.store.replace(group, resource)
@@ -84,7 +84,7 @@ class GroupItem(_GroupViews):
 
     @view_config(request_method="PATCH")
     def patch(self) -> Response:
-        group = self.store.get(self.group_id)
+        group = self.store.get_for_change(self.group_id)
         self.store.patch(group, protocol.read_patch(self.request, GroupResource, "Group"),
                          self.scim.policy)
         if not self.request.GET:  # no attributes asked for: nothing to read back

@@ -94,8 +94,12 @@ def user_payload(user: User, users_url: str) -> dict[str, Any]:
     else:
         schemas = [s for s in schemas if s.casefold() != ENTERPRISE.casefold()]
     data["schemas"] = schemas
-    data["meta"] = _meta("User", user.created_at, user.updated_at, f"{users_url}/{user.id}")
+    data["meta"] = user_meta(user, users_url)
     return data
+
+
+def user_meta(user: User, users_url: str) -> dict[str, Any]:
+    return _meta("User", user.created_at, user.updated_at, f"{users_url}/{user.id}")
 
 
 def _email_keys(emails: list[Any]) -> list[tuple[Any, Any, bool]]:
@@ -104,8 +108,11 @@ def _email_keys(emails: list[Any]) -> list[tuple[Any, Any, bool]]:
 
 
 def user_resource(user: User, users_url: str) -> Any:
-    return UserResource.model_validate(user_payload(user, users_url), scim_ctx=Context.DEFAULT,
-                                       scim_policy=_STORED)
+    return user_resource_from(user_payload(user, users_url))
+
+
+def user_resource_from(payload: dict[str, Any]) -> Any:
+    return UserResource.model_validate(payload, scim_ctx=Context.DEFAULT, scim_policy=_STORED)
 
 
 def _primary_email(resource: Any) -> str | None:

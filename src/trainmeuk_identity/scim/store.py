@@ -19,6 +19,7 @@ from typing import Any
 from scim2_models import NotFoundException, SearchRequest, UniquenessException
 from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import accounts
 from ..models import GroupMember, TenantScope, User, UserEmail, UserSource
@@ -75,12 +76,19 @@ def page_bounds(search: SearchRequest[Any]) -> tuple[int, int]:
 
 def run_query(scope: TenantScope, stmt: Select[Any], order: list[Any],
               search: SearchRequest[Any]) -> Page:
+    """One page of ``stmt``; the total costs a second query only when the page does not
+    tell it (a full page, or a start past the end)."""
     start, count = page_bounds(search)
-    total = scope.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows: list[Any] = []
     if count:
-        rows = list(scope.session.scalars(stmt.order_by(*order).offset(start - 1).limit(count)))
-    return Page(total=total or 0, start_index=start, rows=rows)
+        rows = list(scope.session.scalars(
+            stmt.order_by(*order).offset(start - 1).limit(count)).unique())
+    if count and len(rows) < count and (rows or start == 1):
+        total = start - 1 + len(rows)
+    else:
+        total = scope.session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return Page(total=total, start_index=start, rows=rows)
 
 
 def flush_unique(scope: TenantScope, what: str) -> None:
@@ -100,15 +108,19 @@ class UserStore:
         self.dialect = scope.session.get_bind().dialect.name
 
     # -- reading ------------------------------------------------------------------------
+    def _select(self) -> Select[Any]:
+        """Visible users, with their emails in the same query."""
+        return self.scope.select(User).where(visible()).options(joinedload(User.emails))
+
     def query(self, search: SearchRequest[Any]) -> Page:
-        stmt = self.scope.select(User).where(visible())
+        stmt = self._select()
         if search.filter is not None:
             stmt = stmt.where(filters.to_sql(search.filter, USER_ATTRIBUTES, self.dialect))
         return run_query(self.scope, stmt, [User.created_at, User.id], search)
 
     def get(self, user_id: str) -> User:
-        user = self.scope.session.scalar(
-            self.scope.select(User).where(User.id == user_id, visible()))
+        user = self.scope.session.scalars(
+            self._select().where(User.id == user_id)).unique().first()
         if user is None:
             raise NotFoundException(detail=f"No user with id {user_id!r} in TrainMeUK.")
         return user
@@ -168,32 +180,40 @@ class UserStore:
             return True
         return False
 
-    def save(self, user: User, resource: Any) -> User:
-        """Make the account what ``resource`` says (PUT, and PATCH after applying it)."""
-        before = mapping.user_payload(user, self.users_url)
-        self._check_external_id(resource, user)
-        other = self._by_user_name(resource.user_name)
-        if other is not None and other is not user:
-            raise UniquenessException(
-                detail=f"Another user (id {other.id}) already has userName {resource.user_name!r}.")
+    def save(self, user: User, resource: Any, before: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Make the account what ``resource`` says (PUT, and PATCH after applying it);
+        returns the account's SCIM payload after the change. ``before`` is its payload
+        before, when the caller has it already."""
+        if before is None:
+            before = mapping.user_payload(user, self.users_url)
+        if (resource.external_id or None) != user.external_id:
+            self._check_external_id(resource, user)
+        if fold(resource.user_name) != user.user_name_key:
+            other = self._by_user_name(resource.user_name)
+            if other is not None and other is not user:
+                raise UniquenessException(
+                    detail=f"Another user (id {other.id}) already has userName {resource.user_name!r}.")
         # Editing an account created by hand adopts it: provisioning manages it from now on.
         user.scim_provider = self.provider
         mapping.apply_user(user, resource)
         if resource.active is not None:
             self._set_active(user, bool(resource.active), reason="disabled")
-        changed = [c for c in mapping.changed_attributes(
-            before, mapping.user_payload(user, self.users_url)) if c != "active"]
+        after = mapping.user_payload(user, self.users_url)
+        changed = [c for c in mapping.changed_attributes(before, after) if c != "active"]
         if changed:
             user.updated_at = utcnow()
+            after["meta"] = mapping.user_meta(user, self.users_url)
             self.events("user_updated", user=user, changed=changed)
         flush_unique(self.scope, f"A user with userName {resource.user_name!r}")
-        return user
+        return after
 
-    def patch(self, user: User, patch: Any, policy: Any) -> User:
-        resource = self.resource(user)
-        if patch.patch(resource, scim_policy=policy):
-            self.save(user, resource)
-        return user
+    def patch(self, user: User, patch: Any, policy: Any) -> Any:
+        """Apply ``patch``; returns the account's resource after it (built once)."""
+        before = mapping.user_payload(user, self.users_url)
+        resource = mapping.user_resource_from(before)
+        if not patch.patch(resource, scim_policy=policy):
+            return resource
+        return mapping.user_resource_from(self.save(user, resource, before))
 
     def delete(self, user: User) -> None:
         """Deactivate and detach; the account and its training data stay."""

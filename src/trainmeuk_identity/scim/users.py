@@ -76,10 +76,9 @@ class UserItem(_UserViews):
     def patch(self) -> Response:
         user = self.store.get(self.user_id)
         patch = protocol.read_patch(self.request, UserResource, "User")
-        self.store.patch(user, patch, self.scim.policy)
+        resource = self.store.patch(user, patch, self.scim.policy)
         params = protocol.response_parameters(self.request, UserResource)
-        return protocol.respond(protocol.dump(self.store.resource(user),
-                                              Context.RESOURCE_PATCH_RESPONSE, params))
+        return protocol.respond(protocol.dump(resource, Context.RESOURCE_PATCH_RESPONSE, params))
 
     @view_config(request_method="DELETE")
     def delete(self) -> Response:
