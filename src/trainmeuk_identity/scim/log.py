@@ -1,19 +1,26 @@
 """The provisioning log: one line per SCIM request, for the tenant's admin to read.
 
-Written by a tween above pyramid_tm, in its own short transaction after the request's
-own has committed or rolled back, so a failed request is logged too (that is when the
-log matters: "SCIM test connection fails", "user doesn't appear"). Kept bounded per
-tenant: now and then the rows beyond the newest :data:`KEEP_PER_TENANT` are deleted.
-The same transaction records when the bearer token was last used, at most once a
-minute per token.
+Every SCIM request, failed ones included (that is when the log matters: "SCIM test
+connection fails", "user doesn't appear"), leaves an entry. The tween above pyramid_tm
+fills it in while the request runs and hands it, once the response is ready, to the
+process's :class:`ProvisioningLog`, which writes pending entries in batches from a
+background thread (one INSERT for many entries), so no request waits for the log.
+The same batch records when each bearer token was last used, and the writer keeps the
+log bounded per tenant: the newest :data:`KEEP_PER_TENANT` entries of requests that
+presented a valid token, and apart from them the newest :data:`KEEP_REFUSED_PER_TENANT`
+refused for no or a wrong token, so an anonymous flood cannot push real entries out.
 """
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import logging
+import os
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +28,7 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid_retry import is_last_attempt
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from ..models import ProvisioningLogEntry, ScimToken
 from ..models.meta import utcnow
@@ -29,8 +36,13 @@ from ..models.meta import utcnow
 log = logging.getLogger(__name__)
 
 KEEP_PER_TENANT = 5000
-PRUNE_EVERY = 100  # entries; pruning is a range delete on the (tenant_id, id) index
+KEEP_REFUSED_PER_TENANT = 500  # requests with no or a wrong token (401)
+PRUNE_EVERY = 100  # entries written for a tenant between two prunings of its log
+FLUSH_SECONDS = 0.25  # how long an entry may wait for its batch
+BATCH_SIZE = 500  # entries that make the writer flush at once
 ENVIRON_KEY = "trainmeuk.scim_log"
+REGISTRY_KEY = "provisioning_log"
+REFUSED_STATUS = 401
 
 # route name -> (resource type, {method: operation})
 OPERATIONS: dict[str, tuple[str | None, dict[str, str]]] = {
@@ -80,37 +92,155 @@ def _describe(entry: PendingEntry, request: Request) -> None:
     entry.resource_id = entry.resource_id or matchdict.get("id")
 
 
-def write(session_factory: Any, entry: PendingEntry, status: int, detail: str | None,
-          request_id: str | None) -> None:
-    duration = int((time.monotonic() - entry.started) * 1000)
-    with session_factory() as session, session.begin():
-        row = ProvisioningLogEntry(
-            tenant_id=entry.tenant_id, provider=entry.provider[:64], method=entry.method[:8],
-            path=entry.path[:400], operation=(entry.operation or "")[:64],
-            resource_type=entry.resource_type, resource_id=(entry.resource_id or "")[:64] or None,
-            status=status, outcome="success" if status < 400 else "failure",
-            error_detail=detail, request_id=request_id, duration_ms=duration)
-        session.add(row)
-        if entry.touch_token and entry.token_id:
-            session.execute(update(ScimToken).where(ScimToken.id == entry.token_id)
-                            .values(last_used_at=utcnow()))
-        session.flush()
-        if row.id % PRUNE_EVERY == 0:
-            prune(session, entry.tenant_id)
+def _text(value: str | None, limit: int) -> str | None:
+    """``value`` as the database can store it: cut to its column, valid UTF-8, no NUL."""
+    if value is None:
+        return None
+    return value[:limit].encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
+def row_of(entry: PendingEntry, status: int, detail: str | None, request_id: str | None) -> dict[str, Any]:
+    return {
+        "tenant_id": entry.tenant_id, "at": utcnow(), "provider": _text(entry.provider, 64),
+        "method": _text(entry.method, 8), "path": _text(entry.path, 400),
+        "operation": _text(entry.operation or "", 64), "resource_type": entry.resource_type,
+        "resource_id": _text(entry.resource_id or "", 64) or None, "status": status,
+        "outcome": "success" if status < 400 else "failure", "error_detail": _text(detail, 2000),
+        "request_id": _text(request_id, 64),
+        "duration_ms": int((time.monotonic() - entry.started) * 1000)}
 
 
 def prune(session: Any, tenant_id: str | None) -> None:
-    """Delete the tenant's entries older than its newest KEEP_PER_TENANT."""
-    oldest_kept = session.scalar(
-        select(ProvisioningLogEntry.id).where(ProvisioningLogEntry.tenant_id == tenant_id)
-        .order_by(ProvisioningLogEntry.id.desc()).offset(KEEP_PER_TENANT - 1).limit(1))
-    if oldest_kept is not None:
-        session.execute(delete(ProvisioningLogEntry).where(
-            ProvisioningLogEntry.tenant_id == tenant_id, ProvisioningLogEntry.id < oldest_kept))
+    """Keep the tenant's newest KEEP_PER_TENANT entries of requests with a valid token,
+    and its newest KEEP_REFUSED_PER_TENANT refused for no or a wrong token."""
+    for refused, keep in ((False, KEEP_PER_TENANT), (True, KEEP_REFUSED_PER_TENANT)):
+        kind = (ProvisioningLogEntry.status == REFUSED_STATUS) if refused else (
+            ProvisioningLogEntry.status != REFUSED_STATUS)
+        oldest_kept = session.scalar(
+            select(ProvisioningLogEntry.id).where(ProvisioningLogEntry.tenant_id == tenant_id, kind)
+            .order_by(ProvisioningLogEntry.id.desc()).offset(keep - 1).limit(1))
+        if oldest_kept is not None:
+            session.execute(delete(ProvisioningLogEntry).where(
+                ProvisioningLogEntry.tenant_id == tenant_id, kind,
+                ProvisioningLogEntry.id < oldest_kept))
+
+
+class ProvisioningLog:
+    """The process's pending log entries and the thread that writes them in batches.
+
+    ``add`` never touches the database. ``flush`` writes everything pending in one
+    transaction (the admin page calls it so its own process's newest entries show at
+    once); the thread calls it every :data:`FLUSH_SECONDS`, or sooner when a batch is
+    full. Started lazily per process, so a worker forked from a loaded app gets its own.
+    """
+
+    def __init__(self, session_factory: Any) -> None:
+        self.session_factory = session_factory
+        self._pending: list[dict[str, Any]] = []
+        self._touched: set[str] = set()
+        self._since_prune: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._pid: int | None = None
+
+    def add(self, row: dict[str, Any], touch_token: str | None = None) -> None:
+        with self._lock:
+            self._pending.append(row)
+            if touch_token:
+                self._touched.add(touch_token)
+            full = len(self._pending) >= BATCH_SIZE
+        self._ensure_thread()
+        if full:
+            self._wake.set()
+
+    def flush(self) -> int:
+        """Write what is pending; returns how many entries were written."""
+        with self._write_lock:
+            with self._lock:
+                rows, self._pending = self._pending, []
+                touched, self._touched = self._touched, set()
+            if not rows and not touched:
+                return 0
+            try:
+                self._write(rows, touched)
+            except Exception:
+                # One tenant's rows can fail the batch (the tenant was deleted meanwhile):
+                # write the others tenant by tenant.
+                return self._write_each_tenant(rows, touched)
+            return len(rows)
+
+    def _write_each_tenant(self, rows: list[dict[str, Any]], touched: set[str]) -> int:
+        by_tenant: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_tenant.setdefault(row["tenant_id"], []).append(row)
+        written = 0
+        for tenant_id, tenant_rows in by_tenant.items():
+            try:
+                self._write(tenant_rows, set())
+                written += len(tenant_rows)
+            except Exception as exc:  # the log must never take the service down with it
+                log.warning("dropped %d provisioning log entries of tenant %s: %s",
+                            len(tenant_rows), tenant_id, str(exc).splitlines()[0])
+        try:
+            self._write([], touched)
+        except Exception as exc:
+            log.warning("could not record the last use of SCIM tokens: %s", str(exc).splitlines()[0])
+        return written
+
+    def _write(self, rows: list[dict[str, Any]], touched: set[str]) -> None:
+        for row in rows:
+            self._since_prune[row["tenant_id"]] += 1
+        due = [t for t, n in self._since_prune.items() if n >= PRUNE_EVERY]
+        with self.session_factory() as session, session.begin():
+            if rows:
+                session.execute(insert(ProvisioningLogEntry), rows)
+            if touched:
+                session.execute(update(ScimToken).where(ScimToken.id.in_(sorted(touched)))
+                                .values(last_used_at=utcnow()))
+            for tenant_id in due:
+                prune(session, tenant_id)
+        for tenant_id in due:
+            del self._since_prune[tenant_id]
+
+    def _ensure_thread(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            threading.Thread(target=self._run, name="provisioning-log", daemon=True).start()
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            self._wake.wait(FLUSH_SECONDS)
+            self._wake.clear()
+            self.flush()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._wake.set()
+        self.flush()
+
+
+def flush_pending(registry: Any) -> None:
+    """Write this process's pending provisioning-log entries now."""
+    writer = registry.get(REGISTRY_KEY)
+    if writer is not None:
+        writer.flush()
+
+
+def start_log(session_factory: Any) -> ProvisioningLog:
+    """The process's provisioning log writer; what is pending is written at exit."""
+    writer = ProvisioningLog(session_factory)
+    atexit.register(writer.stop)
+    return writer
 
 
 def provisioning_log_tween_factory(handler: Callable[[Request], Response], registry: Any):
-    session_factory = registry["dbsession_factory"]
+    writer: ProvisioningLog = registry[REGISTRY_KEY]
 
     def provisioning_log_tween(request: Request) -> Response:
         if not request.path_info.startswith("/scim/"):
@@ -122,9 +252,9 @@ def provisioning_log_tween_factory(handler: Callable[[Request], Response], regis
         except Exception:
             # A retryable failure (serialization, deadlock) is tried again: log the last try.
             if is_last_attempt(request):
-                _finish(request, entry, 500, "unexpected error", session_factory)
+                _finish(request, entry, 500, "unexpected error", writer)
             raise
-        _finish(request, entry, response.status_int, _error_detail(response), session_factory)
+        _finish(request, entry, response.status_int, _error_detail(response), writer)
         _close_spooled_body(request)
         return response
 
@@ -140,11 +270,12 @@ def _close_spooled_body(request: Request) -> None:
 
 
 def _finish(request: Request, entry: PendingEntry, status: int, detail: str | None,
-            session_factory: Any) -> None:
+            writer: ProvisioningLog) -> None:
     if entry.tenant_id is None:  # no organisation at this address: nobody to show it to
         return
     _describe(entry, request)
     try:
-        write(session_factory, entry, status, detail, getattr(request, "request_id", None))
+        row = row_of(entry, status, detail, getattr(request, "request_id", None))
+        writer.add(row, entry.token_id if entry.touch_token else None)
     except Exception:  # the log must never turn a provisioning answer into an error
-        log.exception("could not write the provisioning log entry")
+        log.exception("could not record the provisioning log entry")

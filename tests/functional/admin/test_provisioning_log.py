@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from trainmeuk_identity.models import ProvisioningLogEntry
 from trainmeuk_identity.models.meta import utcnow
+from trainmeuk_identity.scim import log
 
 from ...conftest import sign_in, tenant_app
 
@@ -78,6 +79,7 @@ def test_entras_requests_are_listed_with_the_error_it_was_sent(app, admin_app, t
     scim = ScimClient(tenant_app(app, tenant), enable_scim(session_factory, tenant))
     scim.post("/Users", new_user("dup@acme.example"))
     scim.post("/Users", new_user("dup@acme.example", externalId="other"), status=409)
+    log.flush_pending(app.registry)  # as the writer's next batch would, within a second
     rows = log_rows(admin_app.get("/admin/provisioning-log", {"outcome": "failure"}))
     assert len(rows) == 1
     assert rows[0][3].startswith("409 failed") and rows[0][4]

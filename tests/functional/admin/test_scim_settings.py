@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from trainmeuk_identity.connections import get_connection
 from trainmeuk_identity.models import AuditEvent, ScimToken, TenantScope
+from trainmeuk_identity.scim import log
 from trainmeuk_identity.scim.tokens import find_token
 
 from ...conftest import sign_in, tenant_app
@@ -153,6 +154,7 @@ def test_disabling_keeps_the_token_and_enabling_again_reuses_it(app, admin_app, 
     assert connection_of(session_factory, tenant).scim_enabled
     assert token_is_live(session_factory, token)
     assert entra_test_connection(app, tenant, token) == 200
+    log.flush_pending(app.registry)  # last use is written with the provisioning log's batch
     info = admin_app.get(PAGE).html.find(id="scim-token-info").get_text(" ", strip=True)
     assert "last used never" not in info and "last used 2" in info  # e.g. "2026-12-01 14:05 UTC"
     assert scim_actions(session_factory, tenant) == ["scim.enabled", "scim.disabled", "scim.enabled"]

@@ -11,7 +11,8 @@ from ...conftest import tenant_app
 from .conftest import ScimClient, new_user
 
 
-def entries(dbsession, tenant):
+def entries(dbsession, tenant, app):
+    log.flush_pending(app.registry)
     dbsession.rollback()
     return list(dbsession.scalars(select(ProvisioningLogEntry).where(
         ProvisioningLogEntry.tenant_id == tenant.id).order_by(ProvisioningLogEntry.id)))
@@ -21,7 +22,7 @@ def test_requests_are_logged_with_outcome(scim, dbsession, tenant, app):
     user = scim.post("/Users", new_user()).json
     scim.post("/Users", new_user(), status=409)
     ScimClient(tenant_app(app, tenant), "wrong").get("/Users", status=401)
-    rows = entries(dbsession, tenant)
+    rows = entries(dbsession, tenant, app)
     assert [(r.operation, r.status, r.outcome) for r in rows] == [
         ("create user", 201, "success"), ("create user", 409, "failure"),
         ("query users", 401, "failure")]

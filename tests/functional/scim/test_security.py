@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from trainmeuk_identity.models import ScimToken, TenantScope
-from trainmeuk_identity.scim import tokens
+from trainmeuk_identity.scim import log, tokens
 
 from ...conftest import tenant_app
 from .conftest import ERROR, ScimClient, enable_scim, new_user
@@ -66,8 +66,9 @@ def test_unknown_tenant_is_a_scim_404(app, scim_token):
     refused(ScimClient(tenant_app(app, "nobody-here"), scim_token).get("/Users", status=404), 404)
 
 
-def test_last_used_is_recorded(scim, dbsession, scim_token):
+def test_last_used_is_recorded(scim, dbsession, scim_token, app):
     scim.get("/Users")
+    log.flush_pending(app.registry)  # written with the provisioning log's next batch
     token = dbsession.scalar(select(ScimToken).where(ScimToken.revoked_at.is_(None),
                                                      ScimToken.tenant_id == scim.tenant_id))
     assert token.last_used_at is not None
