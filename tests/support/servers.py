@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from waitress import wasyncore
 from waitress.server import create_server
 
 
@@ -69,7 +70,14 @@ class LiveServer:
         self.port = free_port()
         self.server = create_server(app, host=host, port=self.port, threads=8,
                                     clear_untrusted_proxy_headers=True)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self._stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        # The loop polls in short turns and checks for stop between them, so stop() can
+        # close the sockets only once the loop has let go of them (no "Bad file descriptor").
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=0.05, map=self.server._map, count=1)
 
     def start(self) -> LiveServer:
         self.thread.start()
@@ -80,4 +88,7 @@ class LiveServer:
         return f"http://{host}:{self.port}"
 
     def stop(self) -> None:
-        self.server.close()
+        self._stopping.set()
+        self.thread.join(timeout=10)
+        self.server.task_dispatcher.shutdown()
+        wasyncore.close_all(self.server._map)
