@@ -1,0 +1,130 @@
+"""Where a SCIM request's time goes, in-process: ``python -m bench.profile_hotpath``.
+
+Builds the app on a fresh database (PostgreSQL by default), one tenant with SCIM on and
+some users, then sends Entra's steady mix through WebTest under cProfile and prints the
+mean wall time and SQL statements per operation, and the top functions by own and
+cumulative time. No server, no network: this isolates the application's own cost.
+
+  --db sqlite|postgresql   --requests N (per operation, default 300)   --top N
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import random
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from webtest import TestApp
+
+from trainmeuk_identity import configure
+from trainmeuk_identity.models import Tenant, TenantScope
+from trainmeuk_identity.scim import tokens
+
+from .harness import SCIM_JSON, SECRET, counting_statements, migrate, postgres_database, sqlite_database
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+def build(url: str) -> tuple[TestApp, Any, dict[str, str]]:
+    migrate(url)
+    app = configure({
+        "sqlalchemy.url": url, "trainmeuk.environment": "testing",
+        "trainmeuk.base_domain": "localhost", "trainmeuk.secret_keys": SECRET,
+        "trainmeuk.mail_worker": "false", "mail.host": "127.0.0.1", "mail.port": "1",
+    }).make_wsgi_app()
+    factory = app.registry["dbsession_factory"]
+    with factory() as session, session.begin():
+        tenant = Tenant(subdomain="prof", display_name="Profile Ltd")
+        session.add(tenant)
+        session.flush()
+        _, issued = tokens.enable_scim(TenantScope(session, tenant.id), "entra")
+        value = issued.value
+    headers = {"Authorization": f"Bearer {value}", "Host": "prof.localhost"}
+    return TestApp(app), app.registry["db_engine"], headers
+
+
+def new_user() -> dict[str, Any]:
+    name = f"u{uuid.uuid4().hex[:12]}@prof.example"
+    return {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+            "userName": name, "externalId": uuid.uuid4().hex, "active": True,
+            "displayName": "Pat Example", "name": {"givenName": "Pat", "familyName": "Example"},
+            "emails": [{"type": "work", "value": name, "primary": True}],
+            ENTERPRISE: {"department": "Sales"}}
+
+
+def operations(client: TestApp, headers: dict[str, str]) -> dict[str, Callable[[], Any]]:
+    body = {"Content-Type": SCIM_JSON, **headers}
+    users = [client.post_json("/scim/entra/v2/Users", new_user(), headers=body).json for _ in range(50)]
+    group = client.post_json("/scim/entra/v2/Groups", {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Staff",
+        "externalId": "g1"}, headers=body).json
+    rng = random.Random(1)
+
+    def lookup() -> Any:
+        name = rng.choice(users)["userName"]
+        return client.get("/scim/entra/v2/Users", {"filter": f'userName eq "{name}"'}, headers=headers)
+
+    def get() -> Any:
+        return client.get(f"/scim/entra/v2/Users/{rng.choice(users)['id']}", headers=headers)
+
+    def patch() -> Any:
+        ops = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+            {"op": "Replace", "path": "title", "value": f"T{rng.random()}"},
+            {"op": "Replace", "path": f"{ENTERPRISE}:department", "value": f"D{rng.random()}"}]}
+        return client.patch_json(f"/scim/entra/v2/Users/{rng.choice(users)['id']}", ops, headers=body)
+
+    def create() -> Any:
+        return client.post_json("/scim/entra/v2/Users", new_user(), headers=body)
+
+    def member() -> Any:
+        ops = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+            {"op": rng.choice(["Add", "Remove"]), "path": "members",
+             "value": [{"value": rng.choice(users)["id"]}]}]}
+        return client.patch_json(f"/scim/entra/v2/Groups/{group['id']}", ops, headers=body, status="*")
+
+    return {"GET filter": lookup, "GET id": get, "PATCH user": patch, "POST user": create,
+            "PATCH group": member}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_hotpath", description=__doc__)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args(argv)
+    database = postgres_database if args.db == "postgresql" else sqlite_database
+    with database() as url:
+        client, engine, headers = build(url)
+        ops = operations(client, headers)
+        if args.only:
+            ops = {k: v for k, v in ops.items() if k == args.only}
+        for name, op in ops.items():
+            for _ in range(20):
+                op()  # warm
+            with counting_statements(engine) as statements:
+                op()
+            print(f"{name:12s} {len(statements)} statements: "
+                  + " | ".join(s.split()[0] + " " + " ".join(s.split()[1:4]) for s in statements))
+        profiler = cProfile.Profile()
+        for name, op in ops.items():
+            started = time.perf_counter()
+            profiler.enable()
+            for _ in range(args.requests):
+                op()
+            profiler.disable()
+            print(f"{name:12s} {(time.perf_counter() - started) / args.requests * 1000:.2f} ms/request")
+        engine.dispose()
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats("cumulative").print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
