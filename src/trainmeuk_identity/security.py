@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.request import Request, RequestLocalCache
 from pyramid.session import BaseCookieSessionFactory
+from sqlalchemy import delete
+from sqlalchemy.orm import Session, lazyload
 
-from .crypto import InvalidToken, KeyRing
-from .models import User
+from .crypto import InvalidToken, KeyRing, hash_token, new_token
+from .models import StaffSession, User
 from .models.meta import utcnow
 from .permissions import Principal
 
 SESSION_COOKIE = "tmk_session"
 SESSION_IDLE_TIMEOUT = 8 * 60 * 60  # seconds without a request before a session ends
 SESSION_AUTH_KEY = "auth"
+SESSION_MAX_AGE = timedelta(days=7)  # however active, a session ends after this long
 
 
 @dataclass
@@ -39,19 +43,29 @@ class AuthenticationPolicy(Protocol):
 
 
 class StaffSessionPolicy:
-    """Identity from the session cookie, re-checked against the account every request:
-    the tenant must match, the account must exist and be active, and its auth epoch
-    must not have moved (password change, deactivation)."""
+    """Identity from the session cookie, re-checked against the database every request,
+    in one query: the cookie's session id must have a live row in ``staff_sessions``
+    (signing out deletes it), for this tenant, of an account that exists, is active
+    and whose auth epoch has not moved (password change, deactivation)."""
 
     def identity(self, request: Request) -> StaffIdentity | None:
         tenant = request.tenant
         auth = request.session.get(SESSION_AUTH_KEY)
         if tenant is None or not isinstance(auth, dict):
             return None
-        if auth.get("tenant_id") != tenant.id:
+        session_id = auth.get("sid")
+        if auth.get("tenant_id") != tenant.id or not isinstance(session_id, str):
             return None
-        user = request.scope.get(User, auth.get("user_id"))
-        if user is None or not user.active or user.auth_epoch != auth.get("epoch"):
+        user = request.dbsession.scalar(
+            request.scope.select(User)
+            .join(StaffSession, StaffSession.user_id == User.id)
+            .where(StaffSession.id_hash == hash_token(session_id),
+                   StaffSession.tenant_id == tenant.id,
+                   StaffSession.expires_at > utcnow())
+            .options(lazyload(User.emails))
+        )
+        if user is None or user.id != auth.get("user_id") or not user.active \
+                or user.auth_epoch != auth.get("epoch"):
             request.session.invalidate()
             return None
         principals = [Principal.staff]
@@ -61,6 +75,40 @@ class StaffSessionPolicy:
 
     def principals(self, request: Request, identity: StaffIdentity) -> list[str]:
         return list(identity.principals)
+
+
+def start_session(request: Request, user: User) -> str:
+    """Record a new server-side session for ``user``; return its id (for the cookie).
+    The person's expired sessions are pruned as we go."""
+    session_id = new_token()
+    now = utcnow()
+    request.dbsession.execute(
+        delete(StaffSession).where(StaffSession.tenant_id == user.tenant_id,
+                                   StaffSession.user_id == user.id,
+                                   StaffSession.expires_at <= now))
+    request.dbsession.add(StaffSession(
+        id_hash=hash_token(session_id), tenant_id=user.tenant_id, user_id=user.id,
+        created_at=now, expires_at=now + SESSION_MAX_AGE, address=request.client_addr))
+    return session_id
+
+
+def end_session(request: Request) -> None:
+    """Delete this request's server-side session, if it has one."""
+    auth = request.session.get(SESSION_AUTH_KEY)
+    tenant = request.tenant
+    if tenant is None or not isinstance(auth, dict) or not isinstance(auth.get("sid"), str):
+        return
+    request.dbsession.execute(
+        delete(StaffSession).where(StaffSession.tenant_id == tenant.id,
+                                   StaffSession.id_hash == hash_token(auth["sid"])))
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """End every session of ``user``, in every process: the rows go and the auth epoch
+    moves (so a cookie of any age is refused)."""
+    user.auth_epoch += 1
+    session.execute(delete(StaffSession).where(StaffSession.tenant_id == user.tenant_id,
+                                               StaffSession.user_id == user.id))
 
 
 class SecurityPolicy:
@@ -105,6 +153,7 @@ class SecurityPolicy:
         request.session.invalidate()  # a fresh session id: no fixation
         self._identities.clear(request)
         request.session[SESSION_AUTH_KEY] = {
+            "sid": start_session(request, user),
             "user_id": user.id,
             "tenant_id": user.tenant_id,
             "epoch": user.auth_epoch,
@@ -114,6 +163,7 @@ class SecurityPolicy:
 
     def forget(self, request: Request, **kw: Any) -> list[Any]:
         self._identities.clear(request)
+        end_session(request)
         request.session.invalidate()
         return []
 

@@ -14,5 +14,7 @@ def includeme(config: Any) -> None:
     config.add_route("home", "/", tenant=True, factory=TenantContext)
     config.add_route("auth.login", "/login", tenant=True, factory=TenantContext)
     config.add_route("auth.logout", "/logout", tenant=True, factory=TenantContext)
+    config.add_route("auth.logout_everywhere", "/logout/everywhere", tenant=True,
+                     factory=TenantContext)
     config.add_route("auth.set_password", SET_PASSWORD_PATH, tenant=True, factory=TenantContext)
     config.add_route("api.session", "/api/session", tenant=True, factory=TenantContext)

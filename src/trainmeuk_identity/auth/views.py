@@ -18,7 +18,7 @@ from ..models import PasswordToken, TenantScope, User
 from ..models.meta import utcnow
 from ..models.user import fold
 from ..permissions import Permission
-from ..security import StaffIdentity
+from ..security import StaffIdentity, end_all_sessions
 from . import SET_PASSWORD_PATH, throttle
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 
@@ -132,6 +132,18 @@ def login_submit(request: Request) -> Any:
 
 @view_config(route_name="auth.logout", request_method="POST")
 def logout(request: Request) -> Any:
+    headers = forget(request)
+    return HTTPSeeOther(location=request.route_path("auth.login"), headers=headers)
+
+
+@view_config(route_name="auth.logout_everywhere", request_method="POST",
+             permission=Permission.SessionRead)
+def logout_everywhere(request: Request) -> Any:
+    """End every session of the signed-in person, on every device, this one included."""
+    user = request.identity.user
+    end_all_sessions(request.dbsession, user)
+    audit(request, "sessions.ended", target=user.email or user.user_name,
+          detail={"by": "self"})
     headers = forget(request)
     return HTTPSeeOther(location=request.route_path("auth.login"), headers=headers)
 

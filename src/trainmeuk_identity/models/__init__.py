@@ -27,13 +27,14 @@ from .rate_limit import ScimRateCount
 from .scoping import TenantScope, bind_tenant
 from .sso_identity import SsoIdentity
 from .sso_state import SsoStateUse
+from .staff_session import StaffSession
 from .tenant import Tenant, TenantStatus
 from .user import User, UserEmail, UserSource
 
 __all__ = [
     "AuditEvent", "Base", "Group", "GroupMember", "LoginFailure", "OutboxMessage",
     "PasswordToken", "ProviderConnection", "ProvisioningLogEntry", "ScimRateCount", "ScimToken",
-    "SsoIdentity", "SsoStateUse", "Tenant", "TenantScope", "TenantStatus", "User", "UserEmail",
+    "SsoIdentity", "SsoStateUse", "StaffSession", "Tenant", "TenantScope", "TenantStatus", "User", "UserEmail",
     "UserSource", "bind_tenant", "get_engine", "get_session_factory", "get_tm_session",
     "metadata",
 ]
