@@ -178,6 +178,18 @@ def _worker_exit(server: Any, worker: Any) -> None:
     _stop_mail_worker(worker)
 
 
+def serve_waitress(app: Any, global_conf: Mapping[str, Any], **local_conf: Any) -> None:
+    """Development (``use = egg:trainmeuk-identity#waitress``): waitress in one process,
+    its ``[server:main]`` keys as waitress takes them, ``TRAINMEUK_LISTEN`` winning."""
+    from waitress import serve_paste
+
+    listen = os.environ.get("TRAINMEUK_LISTEN", "").strip()
+    if listen:
+        local_conf = {k: v for k, v in local_conf.items() if k not in {"host", "port", "listen"}}
+        local_conf["listen"] = " ".join(parse_listen(listen))
+    serve_paste(app, global_conf, **local_conf)
+
+
 def serve(app: Any, global_conf: Mapping[str, Any], **local_conf: Any) -> None:
     """The ``paste.server_runner`` entry point (``use = egg:trainmeuk-identity#gunicorn``)."""
     options = gunicorn_options(local_conf)
