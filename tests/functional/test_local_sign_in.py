@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from trainmeuk_identity.auth import throttle
-from trainmeuk_identity.models import AuditEvent, User
+from trainmeuk_identity.models import User
 
 from ..conftest import sign_in, tenant_app
 from ..support.factories import PASSWORD
@@ -95,29 +92,6 @@ def test_deactivated_account_is_signed_out_on_next_request(testapp, tenant, fact
     response = sign_in(testapp, user.email)
     assert response.status_int == 403
     assert "deactivated" in response.text
-
-
-def test_password_failures_are_throttled_per_account(testapp, tenant, factory, dbsession):
-    user = factory.user(tenant)
-    for _ in range(throttle.MAX_PER_ACCOUNT):
-        assert sign_in(testapp, user.email, "wrong password here").status_int == 400
-    response = sign_in(testapp, user.email)  # even the right password waits
-    assert response.status_int == 429
-    assert "Too many failed sign-in attempts" in response.text
-    testapp.get("/api/session", status=401)
-    events = dbsession.scalars(select(AuditEvent.action).where(AuditEvent.tenant_id == tenant.id)).all()
-    assert events.count("login.failed") == throttle.MAX_PER_ACCOUNT
-    assert "login.throttled" in events
-
-
-def test_password_failures_are_throttled_per_address(app, tenant, factory):
-    users = [factory.user(tenant) for _ in range(2)]
-    browser = tenant_app(app, tenant, REMOTE_ADDR="198.51.100.7")
-    for i in range(throttle.MAX_PER_ADDRESS):
-        sign_in(browser, f"guess{i}@acme.example", "wrong password here")
-    assert sign_in(browser, users[0].email).status_int == 429
-    # Another address is not affected.
-    assert sign_in(tenant_app(app, tenant, REMOTE_ADDR="198.51.100.8"), users[1].email).status_int == 303
 
 
 def test_next_must_be_a_same_site_path(testapp, tenant, factory):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from typing import Any
@@ -25,8 +26,8 @@ from .passwords import hash_password, needs_rehash, password_problem, verify_pas
 SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
 
 WRONG_CREDENTIALS = "The email address or password is not right."
-THROTTLED = ("Too many failed sign-in attempts. Wait 15 minutes and try again, "
-             "or ask your organisation's TrainMeUK administrator to help.")
+THROTTLED = ("Too many failed sign-in attempts from your network. Wait {wait} and try "
+             "again, or ask your organisation's TrainMeUK administrator to help.")
 SSO_ONLY = ("Your organisation signs in with Microsoft. Use “Sign in with Microsoft” "
             "below.")
 
@@ -86,6 +87,12 @@ def login_page(request: Request, *, email: str = "", error: str | None = None,
     }
 
 
+def _seconds(wait: int) -> str:
+    if wait >= 120:
+        return f"{math.ceil(wait / 60)} minutes"
+    return "1 second" if wait == 1 else f"{wait} seconds"
+
+
 @view_config(route_name="auth.login", request_method="GET", renderer="login.jinja2")
 def login_form(request: Request) -> Any:
     if isinstance(request.identity, StaffIdentity):
@@ -102,9 +109,12 @@ def login_submit(request: Request) -> Any:
     key = fold(email) or ""
     if not email or not password:
         return login_page(request, email=email, error="Enter your email address and password.", status=400)
-    if throttle.is_throttled(scope, key, address):
-        audit(request, "login.throttled", target=email, outcome="failure")
-        return login_page(request, email=email, error=THROTTLED, status=429)
+    wait = throttle.retry_after(scope, key, address)
+    if wait:
+        audit(request, "login.throttled", target=email, outcome="failure", detail={"wait": wait})
+        request.response.headers["Retry-After"] = str(wait)
+        return login_page(request, email=email, error=THROTTLED.format(wait=_seconds(wait)),
+                          status=429)
 
     matches = [u for u in find_by_login(scope, email) if u.password_hash]
     user = matches[0] if len(matches) == 1 else None
@@ -121,7 +131,7 @@ def login_submit(request: Request) -> Any:
     if request.tenant.require_sso and not user.is_admin:
         return login_page(request, email=email, error=SSO_ONLY, status=403)
 
-    throttle.clear_failures(scope, key)
+    throttle.clear_failures(scope, key, address)
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
