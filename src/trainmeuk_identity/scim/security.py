@@ -24,6 +24,8 @@ from ..permissions import Principal, ScimContext
 from ..tenancy import request_subdomain, use_tenant
 from .log import ENVIRON_KEY
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+
 #: ``last_used_at`` is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -106,6 +108,10 @@ def load_caller(request: Request) -> ScimCaller:
 def scim_root(request: Request) -> ScimContext:
     """Route factory of the SCIM routes: the caller is read (one query) before the
     context asks for the tenant, so the tenant costs no query of its own."""
+    if request.method in READ_ONLY_METHODS and request.dbsession.get_bind().dialect.name == "postgresql":
+        # Reads need no transaction of their own: without BEGIN and ROLLBACK, a GET
+        # costs the server two round trips fewer. Nothing on these paths writes.
+        request.dbsession.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     caller = load_caller(request)
     request.scim_caller = caller
     use_tenant(request, caller.tenant)
