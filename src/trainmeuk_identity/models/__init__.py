@@ -91,7 +91,11 @@ def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.", *,
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        options["pool_pre_ping"] = True
+        # A connection the server dropped (restart, failover, idle timeout) is found
+        # before a request uses it: one round trip per checkout, measured as cheap in
+        # docs/decisions/0014-production-server-gunicorn-gthread.md.
+        if prefix + "pool_pre_ping" not in settings:
+            options["pool_pre_ping"] = True
         # One connection per server thread (sqlalchemy.pool_size, TRAINMEUK_DB_POOL_SIZE).
         if prefix + "pool_size" not in settings:
             options["pool_size"] = DEFAULT_THREADS
