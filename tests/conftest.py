@@ -77,6 +77,7 @@ def app_settings(database_url: str, smtp_server: SMTPServer) -> dict[str, Any]:
 
 def close_app(app: Any) -> None:
     app.registry["mail_worker"].stop()
+    app.registry["provisioning_log"].stop()
     app.registry["db_engine"].dispose()
 
 

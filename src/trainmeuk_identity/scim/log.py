@@ -29,6 +29,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid_retry import is_last_attempt
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..models import ProvisioningLogEntry, ScimToken
 from ..models.meta import utcnow
@@ -180,6 +181,9 @@ class ProvisioningLog:
             try:
                 self._write(tenant_rows, set())
                 written += len(tenant_rows)
+            except IntegrityError:  # the organisation was removed meanwhile
+                log.info("dropped %d provisioning log entries of removed tenant %s",
+                         len(tenant_rows), tenant_id)
             except Exception as exc:  # the log must never take the service down with it
                 log.warning("dropped %d provisioning log entries of tenant %s: %s",
                             len(tenant_rows), tenant_id, str(exc).splitlines()[0])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scim2_models import NotFoundException, SearchRequest, UniquenessException
-from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -145,12 +145,22 @@ class UserStore:
 
     def create(self, resource: Any) -> tuple[User, bool]:
         """A new account, or a detached one re-attached; True if it is new."""
-        existing = self._by_user_name(resource.user_name)
+        key = fold(resource.user_name)
+        clash = User.user_name_key == key
+        if resource.external_id:
+            clash = or_(clash, User.external_id == resource.external_id)
+        # The account of this userName and any holding this externalId, in one query.
+        found = list(self.scope.session.scalars(self.scope.select(User).where(clash)))
+        existing = next((u for u in found if u.user_name_key == key), None)
         if existing is not None and mapping.DETACHED_AT not in (existing.scim_resource or {}):
             raise UniquenessException(
                 detail=f"A user with userName {resource.user_name!r} already exists in "
                        f"TrainMeUK (id {existing.id}).")
-        self._check_external_id(resource, existing)
+        other = next((u for u in found if u is not existing), None)
+        if other is not None:
+            raise UniquenessException(
+                detail=f"Another user (id {other.id}) already has externalId "
+                       f"{resource.external_id!r}.")
         if existing is not None:
             self._reattach(existing, resource)
             return existing, False
