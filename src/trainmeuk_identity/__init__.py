@@ -16,6 +16,8 @@ def configure(settings: dict[str, Any]) -> Configurator:
     config = Configurator(settings=load_settings(settings))
     # Request ids first, so every later part can log and show them.
     config.include(".logs")
+    # Security headers (CSP, nosniff, Referrer-Policy, no-store, HSTS in production).
+    config.include(".headers")
     # The Host header checked (400 if malformed) before anything builds a URL from it.
     config.include(".hosts")
     # Templates (Jinja2) and static files, served from the package (no CDN).
