@@ -11,6 +11,7 @@ import weakref
 from typing import Any
 
 import zope.sqlalchemy
+from pyramid_retry import mark_error_retryable
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
@@ -82,6 +83,16 @@ def _configure_sqlite(engine: Engine, immediate: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _retry_after_disconnect(context: Any) -> None:
+    """A request whose statement met a dropped database connection is tried again
+    (pyramid_retry), from the start and on a fresh connection: its transaction cannot
+    have committed. A connection lost during COMMIT is not retried (the COMMIT may have
+    reached the server), nor is one that could not be made at all."""
+    if context.is_disconnect and context.statement is not None \
+            and context.sqlalchemy_exception is not None:
+        mark_error_retryable(context.sqlalchemy_exception)
+
+
 def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.", *,
                read_only: bool = False) -> Engine:
     """The engine for ``settings``. ``read_only`` engines (tests, reports) start plain
@@ -91,11 +102,12 @@ def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.", *,
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        # A connection the server dropped (restart, failover, idle timeout) is found
-        # before a request uses it: one round trip per checkout, measured as cheap in
-        # docs/decisions/0014-production-server-gunicorn-gthread.md.
+        # A connection the server dropped (restart, failover, idle timeout) fails the
+        # statement that finds it; the pool then discards the connections made before it
+        # and the request is tried again on a fresh one (see _retry_after_disconnect).
+        # No ping on every checkout: that would cost each request a round trip.
         if prefix + "pool_pre_ping" not in settings:
-            options["pool_pre_ping"] = True
+            options["pool_pre_ping"] = False
         # One connection per server thread (sqlalchemy.pool_size, TRAINMEUK_DB_POOL_SIZE).
         if prefix + "pool_size" not in settings:
             options["pool_size"] = DEFAULT_THREADS
@@ -104,6 +116,8 @@ def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.", *,
     engine = engine_from_config(settings, prefix, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, immediate=not read_only)
+    else:
+        event.listen(engine, "handle_error", _retry_after_disconnect)
     _ENGINES.add(engine)
     return engine
 
