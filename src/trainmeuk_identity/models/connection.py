@@ -28,8 +28,8 @@ class ProviderConnection(UUIDPrimaryKey, TenantScoped, Timestamps, Base):
     scim_enabled: Mapped[bool] = mapped_column(default=False)
 
     tokens: Mapped[list[ScimToken]] = relationship(
-        back_populates="connection", cascade="all, delete-orphan", lazy="selectin"
-    )
+        back_populates="connection", cascade="all, delete-orphan", lazy="select"
+    )  # read when asked for (the settings page, issuing a token), not with every connection
 
     @property
     def active_token(self) -> ScimToken | None:

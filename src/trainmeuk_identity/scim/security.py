@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 from pyramid.request import Request
 from sqlalchemy import and_, select
-from sqlalchemy.orm import lazyload
 
 from ..crypto import hash_token, tokens_equal
 from ..models import ProviderConnection, ScimToken, Tenant
@@ -95,8 +94,7 @@ def load_caller(request: Request) -> ScimCaller:
                                    ScimToken.token_hash == digest, ScimToken.revoked_at.is_(None)))
         .outerjoin(ProviderConnection, and_(ProviderConnection.id == ScimToken.connection_id,
                                             ProviderConnection.tenant_id == Tenant.id))
-        .where(Tenant.subdomain == subdomain)
-        .options(lazyload(ProviderConnection.tokens))).first()
+        .where(Tenant.subdomain == subdomain)).first()
     if row is None:
         return ScimCaller(tenant=None, presented=True)
     tenant, token, connection = row

@@ -21,7 +21,7 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..crypto import InvalidToken, KeyRing
 from ..models import SsoStateUse, TenantScope
@@ -123,14 +123,14 @@ def consume(scope: TenantScope, pending: PendingSignIn) -> None:
     """Mark the state used; StateError if it already was (by any process)."""
     session = scope.session
     now = utcnow()
-    if scope.get(SsoStateUse, pending.state_id) is not None:
+    # One statement: the row is added unless the state was used before (by any process).
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    added = session.scalar(
+        insert(SsoStateUse).values(state_id=pending.state_id, tenant_id=scope.tenant_id, used_at=now,
+                                   expires_at=now + timedelta(seconds=STATE_TTL_SECONDS))
+        .on_conflict_do_nothing().returning(SsoStateUse.state_id))
+    if added is None:
         raise StateError("replayed_state", "This sign-in answer was already used once.")
-    try:
-        with session.begin_nested():
-            scope.add(SsoStateUse(state_id=pending.state_id, used_at=now,
-                                  expires_at=now + timedelta(seconds=STATE_TTL_SECONDS)))
-    except IntegrityError:
-        raise StateError("replayed_state", "This sign-in answer was already used once.") from None
     # Rows past the cookie's lifetime prove nothing more; prune this tenant's as we go.
     session.execute(delete(SsoStateUse).where(SsoStateUse.tenant_id == scope.tenant_id,
                                               SsoStateUse.expires_at < now))
