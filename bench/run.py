@@ -22,6 +22,7 @@ from .cycle import run_cycle
 from .harness import Deployment, postgres_database, sqlite_database
 from .membership import run_membership
 from .queries import run_queries
+from .signin_queries import run_signin_queries
 
 
 def bench_database(label: str, database: Callable[[], AbstractContextManager[str]],
@@ -47,6 +48,8 @@ def bench_database(label: str, database: Callable[[], AbstractContextManager[str
 
         for name, count in run_queries(deployment).items():
             print(f"   SQL statements, {name}: {count}")
+        for name, count in run_signin_queries(deployment).items():
+            print(f"   SQL statements, sign-in side, {name}: {count}")
 
         membership = run_membership(deployment, args.big_group)
         print(f"   add one member, {membership.big_size}-member group: {membership.big.summary()}")
