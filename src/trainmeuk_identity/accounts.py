@@ -9,9 +9,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_
 
 from .auth.passwords import hash_password
+from .folding import fold
 from .models import TenantScope, User, UserEmail, UserSource
 from .models.meta import utcnow
-from .models.user import fold
 
 
 class AccountError(ValueError):

@@ -29,8 +29,8 @@ from ..accounts import (
     set_primary_email,
 )
 from ..audit import record as audit
+from ..folding import fold
 from ..models import User
-from ..models.user import fold
 from ..permissions import Permission
 
 PAGE_SIZE = 50

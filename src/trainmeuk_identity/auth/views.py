@@ -15,9 +15,9 @@ from pyramid.view import view_config
 from ..accounts import find_by_login, set_password
 from ..audit import record as audit
 from ..crypto import hash_token, new_token
+from ..folding import fold
 from ..models import PasswordToken, TenantScope, User
 from ..models.meta import utcnow
-from ..models.user import fold
 from ..permissions import Permission
 from ..security import StaffIdentity, end_all_sessions
 from . import SET_PASSWORD_PATH, throttle

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..folding import fold
 from .meta import Base, TenantScoped, Timestamps, UUIDPrimaryKey
-from .user import User, fold
+from .user import User
 
 
 class Group(UUIDPrimaryKey, TenantScoped, Timestamps, Base):

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import enum
-import unicodedata
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..folding import fold
 from .meta import Base, TenantScoped, Timestamps, UUIDPrimaryKey
-
-if TYPE_CHECKING:
-    from .group import GroupMember
-
-
-def fold(value: str | None) -> str | None:
-    """The case-insensitive comparison key SCIM uses for userName and emails."""
-    if value is None:
-        return None
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).lower())
 
 
 class UserSource(enum.StrEnum):
@@ -71,8 +61,10 @@ class User(UUIDPrimaryKey, TenantScoped, Timestamps, Base):
     emails: Mapped[list[UserEmail]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-    memberships: Mapped[list[GroupMember]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="raise",
+    # Groups know their members, accounts do not know groups (models/group.py imports
+    # this module, not the other way round): the target is named, not imported.
+    memberships: Mapped[list[Any]] = relationship(
+        "GroupMember", back_populates="user", cascade="all, delete-orphan", lazy="raise",
         passive_deletes=True
     )
 

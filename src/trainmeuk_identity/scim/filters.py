@@ -30,7 +30,7 @@ from scim2_models.path import (
 )
 from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, true
 
-from ..models.user import fold
+from ..folding import fold
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,9 @@ from scim2_models.path import (
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..folding import fold
 from ..models import Group, GroupMember, TenantScope, User
 from ..models.meta import utcnow
-from ..models.user import fold
 from . import filters, mapping
 from .schema import GroupResource
 from .store import Page, flush_unique, run_query, visible

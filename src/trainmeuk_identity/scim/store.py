@@ -22,9 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import accounts
+from ..folding import fold
 from ..models import GroupMember, TenantScope, User, UserEmail, UserSource
 from ..models.meta import utcnow
-from ..models.user import fold
 from . import filters, mapping
 from .schema import DEFAULT_COUNT, MAX_RESULTS, UserResource
 
