@@ -15,9 +15,12 @@ from pyramid.response import Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from .tenancy import UnknownTenant
-
 log = logging.getLogger(__name__)
+
+
+class UnknownTenant(HTTPNotFound):
+    """No organisation at this address (raised by :mod:`.tenancy`)."""
+
 
 SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNotFound
 from pyramid.request import Request
 from sqlalchemy import select
 
+from .errors import UnknownTenant  # raised here, rendered there
 from .hosts import split_host
 from .models import Tenant, TenantScope, TenantStatus, bind_tenant
-
-
-class UnknownTenant(HTTPNotFound):
-    """No organisation at this address."""
-
-
-class OffDomain(HTTPNotFound):
-    """The Host is not under our base domain at all."""
 
 
 def subdomain_of(host: str, base_domain: str) -> str | None:
