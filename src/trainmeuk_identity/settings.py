@@ -56,6 +56,33 @@ DEFAULTS: dict[str, str] = {
     "trainmeuk.trusted_proxy_headers": "x-forwarded-proto x-forwarded-host x-forwarded-for",
 }
 
+# SCIM fairness between tenants (scim/limits.py, docs/decisions/0012-scim-fairness-limits.md).
+SCIM_LIMIT_SETTINGS: dict[str, tuple[str, str]] = {
+    # setting: (environment variable, default)
+    # Per token, requests running at once in one process, and more waiting for that share
+    "trainmeuk.scim.max_concurrent_per_token": ("TRAINMEUK_SCIM_MAX_CONCURRENT_PER_TOKEN", "8"),
+    "trainmeuk.scim.max_queued_per_token": ("TRAINMEUK_SCIM_MAX_QUEUED_PER_TOKEN", "16"),
+    # ... for at most this many seconds before 429 (Entra allows a request 60 s);
+    "trainmeuk.scim.queue_timeout": ("TRAINMEUK_SCIM_QUEUE_TIMEOUT", "10"),
+    # per token, requests per second over all processes, counted in windows of this
+    # many seconds, the processes' counts added up in the database this often (seconds).
+    "trainmeuk.scim.rate_limit": ("TRAINMEUK_SCIM_RATE_LIMIT", "100"),
+    "trainmeuk.scim.rate_window": ("TRAINMEUK_SCIM_RATE_WINDOW", "1"),
+    "trainmeuk.scim.rate_sync_interval": ("TRAINMEUK_SCIM_RATE_SYNC_INTERVAL", "0.25"),
+}
+ENVIRONMENT_OVERRIDES.update({name: env for name, (env, _) in SCIM_LIMIT_SETTINGS.items()})
+DEFAULTS.update({name: default for name, (_, default) in SCIM_LIMIT_SETTINGS.items()})
+
+#: setting -> (type, smallest value allowed); 0 switches a limit off where it says so.
+NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
+    "trainmeuk.scim.max_concurrent_per_token": (int, 0),
+    "trainmeuk.scim.max_queued_per_token": (int, 0),
+    "trainmeuk.scim.queue_timeout": (float, 0),
+    "trainmeuk.scim.rate_limit": (float, 0),
+    "trainmeuk.scim.rate_window": (int, 1),
+    "trainmeuk.scim.rate_sync_interval": (float, 0.05),
+}
+
 MIN_SECRET_KEY_LENGTH = 32
 TRUSTABLE_PROXY_HEADERS = frozenset(
     {"x-forwarded-proto", "x-forwarded-host", "x-forwarded-for", "x-forwarded-port",
@@ -103,7 +130,22 @@ def is_production(settings: Mapping[str, Any]) -> bool:
     return str(settings.get("trainmeuk.environment", "")).strip() == "production"
 
 
+def _validate_numbers(settings: Mapping[str, Any]) -> None:
+    for name, (kind, smallest) in NUMERIC_SETTINGS.items():
+        variable = ENVIRONMENT_OVERRIDES.get(name, name)
+        try:
+            value = kind(str(settings[name]).strip())
+        except (TypeError, ValueError):
+            value = None
+        if value is None or value != value or value < smallest or value == float("inf"):
+            what = "a whole number" if kind is int else "a number"
+            raise ConfigurationError(
+                f"{name} ({variable}) must be {what} of at least {smallest:g}; "
+                f"got {settings[name]!r}.")
+
+
 def validate(settings: Mapping[str, Any]) -> None:
+    _validate_numbers(settings)
     if not settings.get("sqlalchemy.url"):
         raise ConfigurationError(
             "No database configured: set TRAINMEUK_DATABASE_URL "

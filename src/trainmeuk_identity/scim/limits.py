@@ -1,0 +1,412 @@
+"""Fairness between tenants on SCIM: a concurrency share per token, a short queue for
+it, and a rate ceiling per token shared by every app process.
+
+A tween between the provisioning log and pyramid_tm, so a request waits here before
+any database connection is checked out or transaction begun, and the log still
+records a ``429``. Limits are keyed by the SHA-256 of the presented bearer token
+(computed once, kept in ``environ[TOKEN_HASH_KEY]``), not by the tenant's host: a
+flood of bad tokens on a tenant's host fills its own keys, never the real token's.
+
+Per process, per token:
+
+- at most ``max_concurrent`` requests run at once;
+- up to ``max_queued`` more wait (no database work, no transaction) for that share,
+  each for at most ``queue_timeout`` seconds;
+- past that, ``429 Too Many Requests`` with ``Retry-After`` and a SCIM Error body.
+
+Across processes, per token: at most ``rate_limit`` requests per second, counted in
+fixed windows of ``rate_window`` seconds. A request over the ceiling waits for the next
+window when that is within its queue timeout (pacing, not refusing), else gets 429.
+Each process counts locally; a background thread adds the counts of the tokens it has
+seen authenticate to ``scim_rate_counts`` every ``rate_sync_interval`` seconds in ONE
+upsert that returns each token's total, so the request path makes no database round
+trip. The approximation: a process learns the others' counts only when it syncs its
+own, so within one window the ceiling may be passed by what a process admits before
+its next sync (about ``(processes - 1) x rate x interval`` for a token spread evenly).
+Microsoft's provisioning service retries a 429 but may quarantine a job that keeps
+getting them: the defaults wait rather than refuse and are well above Entra's pace.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pyramid.interfaces import IRoutesMapper
+from pyramid.request import Request
+from pyramid.response import Response
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+
+from ..crypto import hash_token
+from ..errors import scim_error_response
+from ..models.rate_limit import ScimRateCount
+from .log import ENVIRON_KEY as LOG_ENVIRON_KEY
+
+log = logging.getLogger(__name__)
+
+#: ``environ`` key holding the SHA-256 of the presented bearer token (hex), once per request.
+TOKEN_HASH_KEY = "trainmeuk.scim_token_hash"
+_COUNTED_KEY = "trainmeuk.scim_rate_counted"  # a retried attempt is not counted twice
+
+#: Entra's own pace must never meet a limit; below these a warning is logged at start.
+ENTRA_FLOOR_RATE = 50.0
+ENTRA_FLOOR_CONCURRENT = 8
+
+BUSY_RETRY_AFTER = 1  # seconds: a share frees up within a request's time
+PRUNE_EVERY = 60.0  # seconds between deletions of past windows (background thread)
+KEEP_WINDOWS_SECONDS = 120  # past windows kept this long, for anyone looking
+MAX_VERIFIED = 10_000  # tokens remembered per process as seen to authenticate
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_concurrent: int = 8  # 0: no concurrency share
+    max_queued: int = 16
+    queue_timeout: float = 10.0
+    rate_limit: float = 100.0  # requests/s per token over all processes; 0: no ceiling
+    rate_window: int = 1
+    sync_interval: float = 0.25
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> LimitSettings:
+        def get(name: str, kind: type, default: Any) -> Any:
+            value = settings.get(f"trainmeuk.scim.{name}")
+            return default if value in (None, "") else kind(str(value).strip())
+
+        return cls(max_concurrent=get("max_concurrent_per_token", int, cls.max_concurrent),
+                   max_queued=get("max_queued_per_token", int, cls.max_queued),
+                   queue_timeout=get("queue_timeout", float, cls.queue_timeout),
+                   rate_limit=get("rate_limit", float, cls.rate_limit),
+                   rate_window=max(1, get("rate_window", int, cls.rate_window)),
+                   sync_interval=max(0.05, get("rate_sync_interval", float, cls.sync_interval)))
+
+    @property
+    def per_window(self) -> int:
+        """Requests a token may make in one window (0: no ceiling)."""
+        return max(1, int(self.rate_limit * self.rate_window)) if self.rate_limit > 0 else 0
+
+
+@dataclass(frozen=True)
+class Admission:
+    admitted: bool
+    reason: str = ""  # "busy" or "rate" when refused
+    retry_after: int = 0
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Whose token a key is, learned from a request it authenticated, so a refused
+    request can be shown in that tenant's provisioning log."""
+
+    host: str
+    tenant_id: str
+    provider: str
+    token_id: str
+
+
+class _Share:
+    """One key's requests in this process: running, and waiting for a turn."""
+
+    __slots__ = ("running", "turn", "waiting")
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.running = 0
+        self.waiting = 0
+        self.turn = threading.Condition(lock)
+
+
+class ScimLimiter:
+    """The per-process state; one per application. Thread-safe."""
+
+    def __init__(self, limits: LimitSettings, engine: Engine | None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.limits = limits
+        self.engine = engine
+        self.clock = clock  # wall clock: every process must agree on the windows
+        self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._shares: dict[str, _Share] = {}
+        self._window = 0  # start of the window the counts below belong to
+        self._unsynced: dict[str, int] = {}  # admitted here, not yet added to the table
+        self._known: dict[str, int] = {}  # the table's total at this process's last sync
+        self._verified: dict[str, Attribution] = {}
+        self._thread: threading.Thread | None = None
+        self._thread_pid = 0
+        self._stop = threading.Event()
+        self._last_prune = 0.0
+
+    # -- keys ---------------------------------------------------------------------------
+
+    @staticmethod
+    def key_for(request: Request) -> str:
+        """The SHA-256 of the bearer token; requests without one share a key per host."""
+        header = request.headers.get("Authorization", "")
+        scheme, _, value = header.strip().partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            digest = hash_token(value.strip())
+            request.environ[TOKEN_HASH_KEY] = digest
+            return digest
+        return "anonymous:" + request.host.lower()[:255]
+
+    def verify(self, key: str, attribution: Attribution) -> None:
+        with self._lock:
+            if key not in self._verified and len(self._verified) >= MAX_VERIFIED:
+                self._verified.clear()
+            self._verified[key] = attribution
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._verified.pop(key, None)
+
+    def attribution(self, key: str, host: str) -> Attribution | None:
+        found = self._verified.get(key)
+        return found if found is not None and found.host == host else None
+
+    # -- admission ----------------------------------------------------------------------
+
+    def _roll(self, now: float) -> int:
+        window = int(now // self.limits.rate_window) * self.limits.rate_window
+        if window != self._window:
+            self._window, self._unsynced, self._known = window, {}, {}
+        return window
+
+    def _rate_wait(self, key: str, now: float) -> float:
+        """Seconds until ``key`` may make another request (0: now)."""
+        ceiling = self.limits.per_window
+        if not ceiling:
+            return 0.0
+        window = self._roll(now)
+        if self._known.get(key, 0) + self._unsynced.get(key, 0) < ceiling:
+            return 0.0
+        return max(window + self.limits.rate_window - now, 0.001)
+
+    def admit(self, key: str, count: bool = True) -> Admission:
+        """Wait for ``key``'s share and rate (at most ``queue_timeout`` seconds), or refuse."""
+        limits = self.limits
+        deadline = time.monotonic() + limits.queue_timeout
+        queued = False
+        with self._lock:
+            share = self._shares.get(key)
+            if share is None:
+                share = self._shares[key] = _Share(self._lock)
+            try:
+                while True:
+                    rate_wait = self._rate_wait(key, self.clock())
+                    free = not limits.max_concurrent or share.running < limits.max_concurrent
+                    if free and not rate_wait:
+                        share.running += 1
+                        if count and limits.per_window:
+                            self._unsynced[key] = self._unsynced.get(key, 0) + 1
+                        return Admission(True)
+                    remaining = deadline - time.monotonic()
+                    if ((not queued and share.waiting >= limits.max_queued)
+                            or remaining <= 0 or rate_wait > remaining):
+                        if rate_wait:
+                            return Admission(False, "rate", max(1, math.ceil(rate_wait)))
+                        return Admission(False, "busy", BUSY_RETRY_AFTER)
+                    if not queued:
+                        share.waiting += 1
+                        queued = True
+                    share.turn.wait(min(remaining, rate_wait) if rate_wait else remaining)
+            finally:
+                if queued:
+                    share.waiting -= 1
+                    if share.running < limits.max_concurrent and share.waiting:
+                        share.turn.notify()  # a turn this waiter did not take
+                if not share.running and not share.waiting:
+                    self._shares.pop(key, None)
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            share = self._shares.get(key)
+            if share is None:
+                return
+            share.running -= 1
+            if share.waiting:
+                share.turn.notify()
+            elif not share.running:
+                del self._shares[key]
+
+    def waiting(self, key: str) -> int:
+        """How many of ``key``'s requests wait for a turn in this process now."""
+        with self._lock:
+            share = self._shares.get(key)
+            return share.waiting if share is not None else 0
+
+    # -- sharing counts between processes ----------------------------------------------
+
+    def sync(self) -> int:
+        """Add this process's counts of verified tokens to the table and learn the totals,
+        in one statement. Returns the number of rows written (0: nothing to do)."""
+        if self.engine is None or not self.limits.per_window:
+            return 0
+        with self._sync_lock:
+            with self._lock:
+                window = self._roll(self.clock())
+                # Only tokens with requests since the last sync: an idle process writes
+                # nothing, and a token's total is refreshed by its next request's sync.
+                deltas = {k: self._unsynced.pop(k) for k in list(self._unsynced)
+                          if k in self._verified}
+            if not deltas:
+                return 0
+            try:
+                with self.engine.begin() as connection:
+                    totals = connection.execute(self._upsert(window, deltas)).all()
+            except Exception:
+                with self._lock:  # nothing was added: count these again next time
+                    if self._window == window:
+                        for key, delta in deltas.items():
+                            self._unsynced[key] = self._unsynced.get(key, 0) + delta
+                raise
+            with self._lock:
+                if self._window == window:
+                    self._known.update({row.token_hash: row.count for row in totals})
+            return len(deltas)
+
+    def _upsert(self, window: int, deltas: dict[str, int]) -> Any:
+        assert self.engine is not None
+        insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        table = ScimRateCount.__table__
+        # Sorted, so processes upserting the same tokens lock their rows in one order.
+        statement = insert(table).values([
+            {"token_hash": key, "window_start": window, "count": delta}
+            for key, delta in sorted(deltas.items())])
+        return statement.on_conflict_do_update(
+            index_elements=[table.c.token_hash, table.c.window_start],
+            set_={"count": table.c.count + statement.excluded.count},
+        ).returning(table.c.token_hash, table.c.count)
+
+    def prune(self) -> int:
+        """Delete windows that ended a while ago (never on a request's path)."""
+        if self.engine is None:
+            return 0
+        cutoff = int(self.clock()) - max(KEEP_WINDOWS_SECONDS, 2 * self.limits.rate_window)
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                delete(ScimRateCount).where(ScimRateCount.window_start < cutoff))
+        return result.rowcount or 0
+
+    def ensure_thread(self) -> None:
+        """Started on the first verified token's request in each process (so also in
+        each worker forked from a preloading parent); cheap once it runs."""
+        if self.engine is None or not self.limits.per_window:
+            return
+        pid = os.getpid()
+        if self._thread_pid == pid and self._thread is not None and self._thread.is_alive():
+            return
+        with self._sync_lock:
+            if self._thread_pid == pid and self._thread is not None and self._thread.is_alive():
+                return
+            self._stop.clear()
+            self._thread_pid = pid
+            self._thread = threading.Thread(target=self._run, name="scim-rate-sync",
+                                            daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread_pid == os.getpid():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.limits.sync_interval):
+            try:
+                self.sync()
+                if time.monotonic() - self._last_prune >= PRUNE_EVERY:
+                    self._last_prune = time.monotonic()
+                    self.prune()
+            except Exception:
+                log.warning("could not share SCIM request counts; counting locally meanwhile",
+                            exc_info=True)
+
+
+# -- the tween ----------------------------------------------------------------------------
+
+def _refusal_detail(limits: LimitSettings, admission: Admission) -> str:
+    after = f"{admission.retry_after} second{'s' if admission.retry_after != 1 else ''}"
+    if admission.reason == "rate":
+        what = (f"Too many SCIM requests with this token: TrainMeUK accepts up to "
+                f"{limits.rate_limit:g} requests per second per token.")
+    else:
+        what = (f"Too many SCIM requests with this token at once: TrainMeUK runs up to "
+                f"{limits.max_concurrent} at a time per token and queues "
+                f"{limits.max_queued} more for up to {limits.queue_timeout:g} seconds.")
+    return (f"{what} Nothing was changed. Send this request again after {after} "
+            "(Microsoft Entra retries automatically); if this keeps happening, send fewer "
+            "requests in parallel.")
+
+
+def _describe_for_log(request: Request, attribution: Attribution | None) -> None:
+    """Give the provisioning log what the refused request would have told it."""
+    entry = request.environ.get(LOG_ENVIRON_KEY)
+    if entry is None or attribution is None:
+        return  # a token never seen to work: nobody's log to write it to
+    entry.tenant_id, entry.provider = attribution.tenant_id, attribution.provider
+    entry.token_id = attribution.token_id
+    mapper = request.registry.queryUtility(IRoutesMapper)
+    info = mapper(request) if mapper is not None else {}
+    if info.get("route") is not None:
+        request.matched_route, request.matchdict = info["route"], info["match"]
+
+
+def _learn(limiter: ScimLimiter, request: Request, key: str, response: Response) -> None:
+    if key.startswith("anonymous:"):
+        return
+    entry = request.environ.get(LOG_ENVIRON_KEY)
+    token_id = getattr(entry, "token_id", None)
+    if token_id and entry.tenant_id:
+        if limiter.attribution(key, request.host.lower()) is None:
+            limiter.verify(key, Attribution(request.host.lower(), entry.tenant_id,
+                                            entry.provider, token_id))
+        limiter.ensure_thread()
+    elif response.status_int == 401:
+        limiter.forget(key)  # revoked or never valid: its counts stay in this process
+
+
+def warn_below_entra_pace(limits: LimitSettings) -> None:
+    if limits.rate_limit and limits.rate_limit < ENTRA_FLOOR_RATE:
+        log.warning("trainmeuk.scim.rate_limit = %g is below Microsoft Entra's pace "
+                    "(keep it at %g or more): provisioning jobs may be throttled and "
+                    "quarantined", limits.rate_limit, ENTRA_FLOOR_RATE)
+    if limits.max_concurrent and limits.max_concurrent < ENTRA_FLOOR_CONCURRENT:
+        log.warning("trainmeuk.scim.max_concurrent_per_token = %d is below %d: "
+                    "Entra's parallel requests will queue", limits.max_concurrent,
+                    ENTRA_FLOOR_CONCURRENT)
+
+
+def scim_limits_tween_factory(handler: Callable[[Request], Response], registry: Any):
+    limits = LimitSettings.from_settings(registry.settings)
+    warn_below_entra_pace(limits)
+    limiter = ScimLimiter(limits, registry.get("db_engine"))
+    registry["scim_limits"] = limiter
+
+    def scim_limits_tween(request: Request) -> Response:
+        if not request.path_info.startswith("/scim/"):
+            return handler(request)
+        key = limiter.key_for(request)
+        admission = limiter.admit(key, count=not request.environ.get(_COUNTED_KEY))
+        request.environ[_COUNTED_KEY] = True
+        if not admission.admitted:
+            _describe_for_log(request, limiter.attribution(key, request.host.lower()))
+            log.info("SCIM request refused (%s): token share or rate exhausted",
+                     admission.reason)
+            return scim_error_response(429, _refusal_detail(limits, admission),
+                                       headers={"Retry-After": str(admission.retry_after)})
+        try:
+            response = handler(request)
+        finally:
+            limiter.release(key)
+        _learn(limiter, request, key, response)
+        return response
+
+    return scim_limits_tween
+
