@@ -65,6 +65,7 @@ BUSY_RETRY_AFTER = 1  # seconds: a share frees up within a request's time
 PRUNE_EVERY = 60.0  # seconds between deletions of past windows (background thread)
 KEEP_WINDOWS_SECONDS = 120  # past windows kept this long, for anyone looking
 MAX_VERIFIED = 10_000  # tokens remembered per process as seen to authenticate
+WARN_EVERY = 60.0  # seconds between warnings that the counts cannot be shared
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ class ScimLimiter:
         self._thread_pid = 0
         self._stop = threading.Event()
         self._last_prune = 0.0
+        self._last_warning = -WARN_EVERY
 
     # -- keys ---------------------------------------------------------------------------
 
@@ -325,8 +327,10 @@ class ScimLimiter:
                     self._last_prune = time.monotonic()
                     self.prune()
             except Exception:
-                log.warning("could not share SCIM request counts; counting locally meanwhile",
-                            exc_info=True)
+                if time.monotonic() - self._last_warning >= WARN_EVERY:  # not 4 lines a second
+                    self._last_warning = time.monotonic()
+                    log.warning("could not share SCIM request counts; counting locally "
+                                "meanwhile", exc_info=True)
 
 
 # -- the tween ----------------------------------------------------------------------------
