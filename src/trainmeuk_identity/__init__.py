@@ -46,7 +46,13 @@ def configure(settings: dict[str, Any]) -> Configurator:
     return config
 
 
+#: Settings that a script loading the application may override through
+#: ``pyramid.paster.bootstrap(config_uri, options=...)`` (the console runs no mail worker).
+SCRIPT_OPTIONS = ("trainmeuk.mail_worker",)
+
+
 def main(global_config: dict[str, Any], **settings: Any) -> Callable[..., Any]:
     """The WSGI application factory (``use = egg:trainmeuk-identity``): the application
     behind the reverse proxy's forwarded headers (see :mod:`.proxy`)."""
+    settings.update({name: global_config[name] for name in SCRIPT_OPTIONS if name in global_config})
     return behind_proxy(configure(settings).make_wsgi_app())

@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session
 
 from . import mail
 from .auth.views import SET_PASSWORD_LINK_LIFETIME, set_password_link
-from .events import HookServices
 from .models import ProviderConnection, Tenant, TenantScope, User
-from .providers.hookspecs import hookimpl
+from .providers import HookServices, hookimpl
 
 log = logging.getLogger(__name__)
 

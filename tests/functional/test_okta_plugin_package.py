@@ -13,6 +13,7 @@ import webtest
 
 from trainmeuk_identity import configure
 from trainmeuk_identity.models import TenantScope
+from trainmeuk_identity.providers.registry import plugin_distributions
 from trainmeuk_identity.scim.tokens import enable_scim
 
 from ..conftest import close_app, make_settings, sign_in, tenant_app
@@ -42,7 +43,8 @@ def okta_app(installed_okta, monkeypatch, database_url):
 def test_the_installed_package_adds_okta(okta_app):
     providers = okta_app.registry["providers"]
     assert "okta" in providers and "entra" in providers
-    assert okta_app.registry["plugin_manager"].trainmeuk_distributions["okta"] == "trainmeuk-identity-okta"
+    pm = okta_app.registry["plugin_manager"]
+    assert plugin_distributions(pm)["okta"] == "trainmeuk-identity-okta"
 
 
 def test_okta_has_its_own_settings_form(okta_app, tenant, factory):

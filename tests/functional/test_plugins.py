@@ -15,6 +15,7 @@ from trainmeuk_identity.providers.registry import (
     PluginLoadError,
     build_plugin_manager,
     build_provider_registry,
+    plugin_distributions,
 )
 
 from ..conftest import close_app, make_settings, sign_in, tenant_app
@@ -67,7 +68,7 @@ def test_a_throwaway_provider_plugin_is_listed_and_routable(plugin_app, tenant, 
 def test_the_builtin_entra_provider_comes_from_its_entry_point():
     pm = build_plugin_manager()
     assert pm.get_plugin("entra") is not None
-    assert pm.trainmeuk_distributions["entra"] == "trainmeuk-identity"
+    assert plugin_distributions(pm)["entra"] == "trainmeuk-identity"
     assert [p.name for p in build_provider_registry(pm)] == ["entra"]
 
 
@@ -102,7 +103,7 @@ def test_a_separately_installed_package_adds_a_provider(tmp_path, monkeypatch):
             registry.add(Okta())
     """)
     pm = build_plugin_manager()
-    assert pm.trainmeuk_distributions["fakeidp"] == "fakeidp-plugin"
+    assert plugin_distributions(pm)["fakeidp"] == "fakeidp-plugin"
     assert {p.name for p in build_provider_registry(pm)} == {"entra", "fakeidp"}
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from trainmeuk_identity import configure
 from trainmeuk_identity.accounts import create_user
 from trainmeuk_identity.connections import get_or_create_connection
-from trainmeuk_identity.events import notify_after_commit
+from trainmeuk_identity.events import hook_services, notify_after_commit
 from trainmeuk_identity.models import OutboxMessage, TenantScope, get_tm_session
 from trainmeuk_identity.models.meta import utcnow
 
@@ -109,14 +109,14 @@ def test_account_provisioned_inactive_gets_no_mail(mail_app, tenant, session_fac
 
 def test_a_rolled_back_create_sends_nothing(mail_app, tenant, session_factory, smtp_server):
     pm = mail_app.registry["plugin_manager"]
-    settings = mail_app.registry.settings
+    services = hook_services(mail_app.registry)
     tm = transaction.TransactionManager(explicit=True)
     tm.begin()
     session = get_tm_session(mail_app.registry["dbsession_factory"], tm)
     user = create_user(TenantScope(session, tenant.id), email="never@acme.example")
     session.flush()
     notify_after_commit(tm, pm, "user_provisioned", tenant=tenant, user=user, provider=None,
-                        settings=settings)
+                        services=services)
     tm.abort()
     # Same path, committed: that one is delivered, and the aborted one never was.
     tm.begin()
@@ -124,7 +124,7 @@ def test_a_rolled_back_create_sends_nothing(mail_app, tenant, session_factory, s
     user = create_user(TenantScope(session, tenant.id), email="kept@acme.example")
     session.flush()
     notify_after_commit(tm, pm, "user_provisioned", tenant=tenant, user=user, provider=None,
-                        settings=settings)
+                        services=services)
     tm.commit()
     smtp_server.sink.wait_for("kept@acme.example")
     assert outbox_for(session_factory, "never@acme.example") == []

@@ -146,8 +146,7 @@ def create_user_submit(request: Request) -> Any:
             setattr(user, attr, values[name])
     request.dbsession.flush()
     audit(request, "user.created", target=user.email, detail={"admin": is_admin})
-    request.notify("user_provisioned", tenant=request.tenant, user=user, provider=None,
-                   settings=request.registry.settings)
+    request.notify("user_provisioned", tenant=request.tenant, user=user, provider=None)
     request.session.flash(f"Account created for {user.email}. A welcome email is on its way.",
                           queue=FLASH_QUEUE)
     return HTTPSeeOther(location=request.route_path("admin.users.item", user_id=user.id))

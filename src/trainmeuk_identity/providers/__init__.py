@@ -5,28 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyramid.request import Request
-
 from .base import (
     AuthorityError,
     CheckResult,
     ConnectionProbe,
     ErrorExplanation,
+    PluginLoadError,
     Provider,
+    ProviderRegistry,
     SettingField,
     SsoProfile,
 )
 from .hookspecs import hookimpl
-from .registry import (
-    PluginLoadError,
-    ProviderRegistry,
-    build_plugin_manager,
-    build_provider_registry,
-)
+from .registry import build_plugin_manager, build_provider_registry
+from .services import HookServices
 
 __all__ = [
-    "AuthorityError", "CheckResult", "ConnectionProbe", "ErrorExplanation", "PluginLoadError",
-    "Provider", "ProviderRegistry", "SettingField", "SsoProfile", "hookimpl",
+    "AuthorityError", "CheckResult", "ConnectionProbe", "ErrorExplanation", "HookServices",
+    "PluginLoadError", "Provider", "ProviderRegistry", "SettingField", "SsoProfile", "hookimpl",
 ]
 
 
@@ -43,6 +39,3 @@ def includeme(config: Any) -> None:
     config.add_request_method(lambda r: r.registry["providers"], "providers", reify=True)
     config.add_request_method(lambda r: r.registry["plugin_manager"], "plugins", reify=True)
 
-
-def get_provider(request: Request, name: str) -> Provider | None:
-    return request.registry["providers"].get(name)

@@ -8,7 +8,7 @@ the defaults, and register an instance from the ``register_providers`` hook. Cor
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -222,3 +222,34 @@ class Provider:
 
     def __repr__(self) -> str:
         return f"<Provider {self.name}>"
+
+
+class PluginLoadError(RuntimeError):
+    """A provider plugin could not be loaded; the message names it."""
+
+
+class ProviderRegistry:
+    """The providers of this application, by name; what ``register_providers`` fills."""
+
+    def __init__(self) -> None:
+        self._providers: dict[str, Provider] = {}
+
+    def add(self, provider: Provider) -> None:
+        name = getattr(provider, "name", None)
+        if not name or not isinstance(name, str) or not name.isidentifier() or name.lower() != name:
+            raise PluginLoadError(f"provider {provider!r} needs a lower-case identifier as its name")
+        if name in self._providers:
+            raise PluginLoadError(f"two plugins register a provider named {name!r}")
+        self._providers[name] = provider
+
+    def get(self, name: str) -> Provider | None:
+        return self._providers.get(name)
+
+    def __iter__(self) -> Iterator[Provider]:
+        return iter(sorted(self._providers.values(), key=lambda p: p.name))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._providers
+
+    def __len__(self) -> int:
+        return len(self._providers)

@@ -8,7 +8,12 @@ ones it needs.
 
 Event hooks (``user_*``, ``sso_login_*``) are called after the change has been
 committed, never for a change that was rolled back. Their exceptions are logged and
-do not affect the request, which has already succeeded.
+do not affect the request, which has already succeeded. Every event hook may accept
+``services`` (a :class:`trainmeuk_identity.providers.services.HookServices`): what it
+needs to act after the request's transaction has ended, namely the application
+settings, a session factory for a short transaction of its own, the mail worker, the
+provider registry and ``base_url(subdomain)`` for links. Callers never pass it:
+``request.notify`` and ``notify_after_commit`` fill it in.
 """
 
 from __future__ import annotations
@@ -18,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from ..events import HookServices
     from ..models import Tenant, User
-    from .registry import ProviderRegistry
+    from .base import ProviderRegistry
+    from .services import HookServices
 
 PROJECT = "trainmeuk_identity"
 
@@ -50,49 +55,50 @@ def user_provisioned(tenant: Tenant, user: User, provider: str | None,
     account was created and ``user.active`` whether it can sign in yet. ``settings``
     are the application settings. Added in 0.1.
 
-    ``services`` (a :class:`trainmeuk_identity.events.HookServices`) gives what a hook
-    needs to act after the request's transaction has ended: a session factory for a
-    short transaction of its own, the mail worker, the provider registry and
-    ``base_url(subdomain)`` for links. Callers need not pass it: hooks fired through
-    ``request.notify`` / ``notify_after_commit`` get it filled in. Added in 0.2.
+    ``services`` (see the module docstring) was added in 0.2.
     """
 
 
 @hookspec
 def user_updated(tenant: Tenant, user: User, provider: str | None,
-                 changed: list[str]) -> None:
+                 changed: list[str], services: HookServices | None = None) -> None:
     """An account's profile changed; ``changed`` lists the SCIM attribute names that
-    did (e.g. ``["department", "title"]``). Added in 0.1.
+    did (e.g. ``["department", "title"]``). Added in 0.1; ``services`` in 0.3.
     """
 
 
 @hookspec
-def user_deactivated(tenant: Tenant, user: User, provider: str | None, reason: str) -> None:
+def user_deactivated(tenant: Tenant, user: User, provider: str | None, reason: str,
+                     services: HookServices | None = None) -> None:
     """An account was deactivated: it can no longer sign in and its open sessions
     have ended. ``reason`` is ``"disabled"`` (``active: false``), ``"deleted"``
     (removed from provisioning; the account and its training data are kept) or
-    ``"admin"``. Added in 0.1.
+    ``"admin"``. Added in 0.1; ``services`` in 0.3.
     """
 
 
 @hookspec
-def user_reactivated(tenant: Tenant, user: User, provider: str | None) -> None:
+def user_reactivated(tenant: Tenant, user: User, provider: str | None,
+                     services: HookServices | None = None) -> None:
     """A deactivated account was activated again, by provisioning (``active: true``,
-    or a new POST for a detached account) or by an admin. Added in 0.1.
+    or a new POST for a detached account) or by an admin. Added in 0.1; ``services``
+    in 0.3.
     """
 
 
 @hookspec
 def sso_login_succeeded(tenant: Tenant, user: User, provider: str,
-                        claims: dict[str, Any]) -> None:
+                        claims: dict[str, Any], services: HookServices | None = None) -> None:
     """Someone signed in through ``provider``; ``claims`` are the validated id_token
-    claims. Added in 0.1.
+    claims. Added in 0.1; ``services`` in 0.3.
     """
 
 
 @hookspec
-def sso_login_failed(tenant: Tenant, provider: str, reason: str, detail: str) -> None:
+def sso_login_failed(tenant: Tenant, provider: str, reason: str, detail: str,
+                     services: HookServices | None = None) -> None:
     """A sign-in through ``provider`` was refused. ``reason`` is a short code
     (``"invalid_token"``, ``"no_account"``, ``"deactivated"``, ``"idp_error"``, ...)
-    and ``detail`` says what happened, for the audit log. Added in 0.1.
+    and ``detail`` says what happened, for the audit log. Added in 0.1; ``services``
+    in 0.3.
     """

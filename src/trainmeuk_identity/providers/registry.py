@@ -10,53 +10,24 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import pluggy
 
 from . import hookspecs
-from .base import Provider
+from .base import PluginLoadError, ProviderRegistry
+
+__all__ = ["ENTRY_POINT_GROUP", "PluginLoadError", "ProviderRegistry", "build_plugin_manager",
+           "build_provider_registry", "plugin_distributions"]
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "trainmeuk_identity.providers"
 
 
-class PluginLoadError(RuntimeError):
-    """A provider plugin could not be loaded; the message names it."""
-
-
-class ProviderRegistry:
-    def __init__(self) -> None:
-        self._providers: dict[str, Provider] = {}
-
-    def add(self, provider: Provider) -> None:
-        name = getattr(provider, "name", None)
-        if not name or not isinstance(name, str) or not name.isidentifier() or name.lower() != name:
-            raise PluginLoadError(f"provider {provider!r} needs a lower-case identifier as its name")
-        if name in self._providers:
-            raise PluginLoadError(f"two plugins register a provider named {name!r}")
-        self._providers[name] = provider
-
-    def get(self, name: str) -> Provider | None:
-        return self._providers.get(name)
-
-    def __iter__(self) -> Iterator[Provider]:
-        return iter(sorted(self._providers.values(), key=lambda p: p.name))
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._providers
-
-    def __len__(self) -> int:
-        return len(self._providers)
-
-
 def build_plugin_manager(blocked: Iterable[str] = (), extra: Iterable[Any] = ()) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
-    # plugin name -> the package that installed it, for `trainmeuk-identity providers`
-    distributions: dict[str, str] = {}
-    pm.trainmeuk_distributions = distributions  # type: ignore[attr-defined]
     pm.add_hookspecs(hookspecs)
     for name in blocked:
         pm.set_blocked(name)
@@ -72,7 +43,6 @@ def build_plugin_manager(blocked: Iterable[str] = (), extra: Iterable[Any] = ())
                 f"{type(exc).__name__}: {exc}"
             ) from exc
         pm.register(plugin, name=ep.name)
-        distributions[ep.name] = ep.dist.name if ep.dist else "?"
     for plugin in extra:
         pm.register(plugin)
     pm.check_pending()
@@ -84,3 +54,13 @@ def build_provider_registry(pm: pluggy.PluginManager) -> ProviderRegistry:
     pm.hook.register_providers(registry=registry)
     log.info("identity providers: %s", ", ".join(p.name for p in registry) or "none")
     return registry
+
+
+def plugin_distributions(pm: pluggy.PluginManager) -> dict[str, str]:
+    """Plugin name -> the package that installed it, for each plugin loaded from an
+    entry point (for ``trainmeuk-identity providers``)."""
+    found: dict[str, str] = {}
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if pm.get_plugin(ep.name) is not None:
+            found.setdefault(ep.name, ep.dist.name if ep.dist else "?")
+    return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..console import Console, UsageError
 from ..models import AuditEvent, TenantScope
 from ..tenancy import tenant_base_url
 from . import tokens
@@ -23,9 +24,7 @@ tenant already has a token, it is kept (Entra keeps working) and no token line i
 printed, unless --rotate asks for a new one (the old one then stops working)."""
 
 
-def _provider(ctx: Any, name: str) -> str:
-    from ..scripts.cli import UsageError
-
+def _provider(ctx: Console, name: str) -> str:
     provider = ctx.providers.get(name)
     if provider is None:
         known = ", ".join(p.name for p in ctx.providers) or "none installed"
@@ -35,7 +34,7 @@ def _provider(ctx: Any, name: str) -> str:
     return provider.name
 
 
-def endpoint_url(ctx: Any, subdomain: str, provider: str, base_url: str | None) -> str:
+def endpoint_url(ctx: Console, subdomain: str, provider: str, base_url: str | None) -> str:
     base = base_url.rstrip("/") if base_url else tenant_base_url(ctx.settings, subdomain)
     return f"{base}/scim/{provider}/v2"
 
@@ -44,7 +43,7 @@ def _audit(scope: TenantScope, action: str, provider: str, **detail: Any) -> Non
     scope.add(AuditEvent(actor="console", action=action, target=provider, detail=detail))
 
 
-def cmd_enable(ctx: Any, args: argparse.Namespace) -> None:
+def cmd_enable(ctx: Console, args: argparse.Namespace) -> None:
     provider = _provider(ctx, args.provider)
     with ctx.transaction() as (session, _tm):
         tenant = ctx.tenant(session, args.tenant)
@@ -65,7 +64,7 @@ def cmd_enable(ctx: Any, args: argparse.Namespace) -> None:
               "pass --rotate (or run scim rotate-token) for a new one")
 
 
-def cmd_rotate_token(ctx: Any, args: argparse.Namespace) -> None:
+def cmd_rotate_token(ctx: Console, args: argparse.Namespace) -> None:
     provider = _provider(ctx, args.provider)
     with ctx.transaction() as (session, _tm):
         tenant = ctx.tenant(session, args.tenant)
@@ -75,7 +74,7 @@ def cmd_rotate_token(ctx: Any, args: argparse.Namespace) -> None:
     print(f"token: {issued.value}")
 
 
-def cmd_disable(ctx: Any, args: argparse.Namespace) -> None:
+def cmd_disable(ctx: Console, args: argparse.Namespace) -> None:
     provider = _provider(ctx, args.provider)
     with ctx.transaction() as (session, _tm):
         tenant = ctx.tenant(session, args.tenant)

@@ -56,11 +56,7 @@ class ScimRequest:
 
     def notify(self, hook: str, **kwargs: Any) -> None:
         """Announce a change after commit (``user_provisioned`` and friends)."""
-        request = self.request
-        extra: dict[str, Any] = {"tenant": request.tenant, "provider": self.provider_name}
-        if hook == "user_provisioned":
-            extra["settings"] = request.registry.settings
-        request.notify(hook, **extra, **kwargs)
+        self.request.notify(hook, tenant=self.request.tenant, provider=self.provider_name, **kwargs)
 
     @cached_property
     def users(self) -> UserStore:

@@ -7,84 +7,34 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import transaction
-from pyramid.paster import get_appsettings, setup_logging
+from pyramid.paster import setup_logging
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
-from .. import models
 from ..accounts import AccountError, create_user
 from ..auth.passwords import password_problem
-from ..events import notify_after_commit
+from ..console import Console, UsageError, console, read_secret
 from ..models import Tenant, TenantScope, User
 from ..models.tenant import subdomain_problem
-from ..providers.registry import build_plugin_manager, build_provider_registry
-from ..settings import ConfigurationError, load_settings
+from ..providers import ProviderRegistry
+from ..providers.registry import plugin_distributions
+from ..scim.commands import add_commands as add_scim_commands
+from ..settings import ConfigurationError
+from ..sso.commands import add_commands as add_sso_commands
 
 
-class UsageError(Exception):
-    """Bad input: printed as one line, exit status 2."""
-
-
-class Context:
-    """What a command needs: settings, a transaction-managed session, plugins."""
-
-    def __init__(self, config_uri: str) -> None:
-        self.config_uri = config_uri
-        self.settings = load_settings(get_appsettings(config_uri))
-        self.engine = models.get_engine(self.settings)
-        self.session_factory = models.get_session_factory(self.engine)
-        self._pm: Any = None
-
-    @property
-    def plugin_manager(self) -> Any:
-        if self._pm is None:
-            self._pm = build_plugin_manager(blocked=self.settings["trainmeuk.plugins.blocked"])
-        return self._pm
-
-    @property
-    def providers(self) -> Any:
-        return build_provider_registry(self.plugin_manager)
-
-    @contextmanager
-    def transaction(self) -> Iterator[tuple[Session, transaction.TransactionManager]]:
-        tm = transaction.TransactionManager(explicit=True)
-        with tm:
-            yield models.get_tm_session(self.session_factory, tm), tm
-
-    def tenant(self, session: Session, subdomain: str) -> Tenant:
-        tenant = session.scalar(select(Tenant).where(Tenant.subdomain == subdomain.lower()))
-        if tenant is None:
-            raise UsageError(f"no tenant with subdomain {subdomain!r}")
-        return tenant
-
-    def notify(self, tm: transaction.TransactionManager, hook: str, **kwargs: Any) -> None:
-        notify_after_commit(tm, self.plugin_manager, hook, **kwargs)
-
-
-def read_secret(flag: bool, what: str) -> str | None:
-    if not flag:
-        return None
-    value = sys.stdin.readline().rstrip("\r\n")
-    if not value:
-        raise UsageError(f"no {what} on standard input")
-    return value
-
-
-def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> None:
+def cmd_db_upgrade(ctx: Console, args: argparse.Namespace) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(ctx), args.revision)
-    print(f"database at {ctx.engine.url.render_as_string(hide_password=True)} is at {args.revision}")
+    print(f"database at {ctx.database_url} is at {args.revision}")
 
 
-def alembic_config(ctx: Context) -> Any:
+def alembic_config(ctx: Console) -> Any:
     from alembic.config import Config
 
     root = Path(__file__).resolve().parents[3]
@@ -95,7 +45,7 @@ def alembic_config(ctx: Context) -> Any:
     return config
 
 
-def cmd_tenant_create(ctx: Context, args: argparse.Namespace) -> None:
+def cmd_tenant_create(ctx: Console, args: argparse.Namespace) -> None:
     subdomain = args.subdomain.strip().lower()
     problem = subdomain_problem(subdomain)
     if problem:
@@ -118,19 +68,18 @@ def cmd_tenant_create(ctx: Context, args: argparse.Namespace) -> None:
             except AccountError as exc:
                 raise UsageError(str(exc)) from None
             session.flush()
-            ctx.notify(tm, "user_provisioned", tenant=tenant, user=admin, provider=None,
-                       settings=ctx.settings)
+            ctx.notify(tm, "user_provisioned", tenant=tenant, user=admin, provider=None)
         tenant_id = tenant.id
     print(tenant_id)
 
 
-def cmd_tenant_list(ctx: Context, args: argparse.Namespace) -> None:
+def cmd_tenant_list(ctx: Console, args: argparse.Namespace) -> None:
     with ctx.transaction() as (session, _tm):
         for tenant in session.scalars(select(Tenant).order_by(Tenant.subdomain)):
             print(f"{tenant.id}  {tenant.subdomain:<24} {tenant.status:<10} {tenant.display_name}")
 
 
-def cmd_user_create(ctx: Context, args: argparse.Namespace) -> None:
+def cmd_user_create(ctx: Console, args: argparse.Namespace) -> None:
     password = read_secret(args.password_stdin, "password")
     if password is not None and (problem := password_problem(password)):
         raise UsageError(f"password: {problem}")
@@ -142,13 +91,12 @@ def cmd_user_create(ctx: Context, args: argparse.Namespace) -> None:
         except AccountError as exc:
             raise UsageError(str(exc)) from None
         session.flush()
-        ctx.notify(tm, "user_provisioned", tenant=tenant, user=user, provider=None,
-                   settings=ctx.settings)
+        ctx.notify(tm, "user_provisioned", tenant=tenant, user=user, provider=None)
         user_id = user.id
     print(user_id)
 
 
-def cmd_user_list(ctx: Context, args: argparse.Namespace) -> None:
+def cmd_user_list(ctx: Console, args: argparse.Namespace) -> None:
     with ctx.transaction() as (session, _tm):
         tenant = ctx.tenant(session, args.tenant)
         scope = TenantScope(session, tenant.id)
@@ -157,10 +105,8 @@ def cmd_user_list(ctx: Context, args: argparse.Namespace) -> None:
             print(f"{user.id}  {user.user_name:<40} {user.source:<7} {flags}")
 
 
-def cmd_providers(ctx: Context, args: argparse.Namespace) -> None:
-    from ..providers.registry import ProviderRegistry
-
-    packages = ctx.plugin_manager.trainmeuk_distributions
+def cmd_providers(ctx: Console, args: argparse.Namespace) -> None:
+    packages = plugin_distributions(ctx.plugin_manager)
     for plugin_name, plugin in ctx.plugin_manager.list_name_plugin():
         if not hasattr(plugin, "register_providers"):
             continue
@@ -215,9 +161,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("providers", help="list installed provider plugins").set_defaults(func=cmd_providers)
 
     # Feature packages add their own command groups.
-    from ..scim.commands import add_commands as add_scim_commands
-    from ..sso.commands import add_commands as add_sso_commands
-
     add_scim_commands(commands)
     add_sso_commands(commands)
     return parser
@@ -234,8 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     setup_logging(args.config)
     try:
-        ctx = Context(args.config)
-        args.func(ctx, args)
+        with console(args.config) as ctx:
+            args.func(ctx, args)
     except UsageError as exc:
         print(f"trainmeuk-identity: error: {exc}", file=sys.stderr)
         return 2

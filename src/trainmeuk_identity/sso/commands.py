@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import Any
 
+from ..console import Console, UsageError, read_secret
 from ..models import AuditEvent, TenantScope
 from ..providers.base import AuthorityError, CheckResult, ConnectionProbe
 from .configure import save_sso_settings, secret_field
@@ -30,9 +31,7 @@ class _NoProbe:
         raise AuthorityError("check skipped (--skip-check)", unreachable=True)
 
 
-def cmd_sso_configure(ctx: Any, args: argparse.Namespace) -> None:
-    from ..scripts.cli import UsageError, read_secret
-
+def cmd_sso_configure(ctx: Console, args: argparse.Namespace) -> None:
     secret = read_secret(args.client_secret_stdin, "client secret")
     providers = ctx.providers
     provider = providers.get(args.provider)

@@ -214,8 +214,7 @@ def _sign_in(request: Request, provider: Provider, pending: state.PendingSignIn,
     user.last_login_at = utcnow()
     if result.how == "created":
         audit(request, "sso.account.created", target=user.email, detail={"provider": provider.name})
-        request.notify("user_provisioned", tenant=request.tenant, user=user, provider=None,
-                       settings=request.registry.settings)
+        request.notify("user_provisioned", tenant=request.tenant, user=user, provider=None)
     elif result.how == "first_link":
         audit(request, "sso.identity.linked", target=user.email or user.user_name,
               detail={"provider": provider.name, "matched": ", ".join(result.matched)})

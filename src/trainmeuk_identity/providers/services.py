@@ -1,0 +1,26 @@
+"""What an event hook may use beyond its arguments (part of the plugin contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from .base import ProviderRegistry
+
+
+@dataclass(frozen=True)
+class HookServices:
+    """Handed to every event hook, which runs after the request's transaction has
+    ended: the application settings, a session factory for a short transaction of the
+    hook's own, the mail worker to wake (None where the application runs none, e.g. the
+    console script), the provider registry, and ``base_url(subdomain)``, a tenant's
+    public address for links. Built by :func:`trainmeuk_identity.events.hook_services`."""
+
+    settings: Mapping[str, Any]
+    session_factory: sessionmaker[Session]
+    providers: ProviderRegistry
+    base_url: Callable[[str], str]
+    mail_worker: Any = None
