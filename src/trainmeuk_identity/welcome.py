@@ -51,8 +51,8 @@ def sso_button_labels(scope: TenantScope, providers: Any) -> list[str]:
     ).all()
     labels = []
     for connection in connections:
-        provider = providers.get(connection.provider) if providers is not None else None
-        if provider is not None and provider.supports_sso:
+        provider = providers.get(connection.provider, offering="sso") if providers is not None else None
+        if provider is not None:
             labels.append(f"Sign in with {provider.button_label}")
     return labels
 

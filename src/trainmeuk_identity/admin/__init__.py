@@ -1,5 +1,8 @@
 """The admin console: landing page, Settings → SSO & Provisioning, User Management,
-the provisioning log and the audit log. Admins of the request's tenant only."""
+the provisioning log and the audit log. Admins of the request's tenant only.
+
+Every admin screen and every route it posts to belongs to this package; features
+supply their parts of a shared screen (see ``admin/settings.py``) and their services."""
 
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ def includeme(config: Any) -> None:
 
     route("admin.index", "/admin")
     route("admin.settings.sso", "/admin/settings/sso")
+    # Its SSO and SCIM parts post here (admin/sso_settings.py, admin/scim_settings.py).
+    route("admin.settings.sso.save", "/admin/settings/sso/{provider}")
+    route("admin.settings.scim", "/admin/settings/scim/{provider}")
     route("admin.users", "/admin/users")
     route("admin.users.new", "/admin/users/new")
     route("admin.users.item", "/admin/users/{user_id}")
     route("admin.provisioning_log", "/admin/provisioning-log")
     route("admin.audit", "/admin/audit")
-    # The SCIM part of Settings → SSO & Provisioning posts to its own route.
-    config.include(".scim_settings")

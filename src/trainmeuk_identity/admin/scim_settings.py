@@ -16,17 +16,16 @@ from pyramid.view import view_config
 
 from ..audit import record as audit
 from ..connections import get_connection
-from ..permissions import Permission, TenantContext
+from ..permissions import Permission
 from ..providers import Provider
 from ..scim import tokens
-from .settings import page_values
-
-FLASH_QUEUE = "scim"
+from ..scim.section import FLASH_QUEUE
+from .settings import TEMPLATE, page_values
 
 
 def _provider(request: Request) -> Provider:
-    provider = request.providers.get(request.matchdict["provider"])
-    if provider is None or not provider.supports_scim:
+    provider = request.providers.get(request.matchdict["provider"], offering="scim")
+    if provider is None:
         raise HTTPNotFound("There is no identity provider with SCIM provisioning at this address.")
     return provider
 
@@ -41,11 +40,11 @@ def _page_with_token(request: Request, provider: Provider, value: str) -> dict[s
     """The settings page, showing ``value`` once; the browser must not keep a copy."""
     request.response.cache_control = "no-store"
     request.response.headers["Pragma"] = "no-cache"
-    return page_values(request, provider, issued_token=value)
+    return page_values(request, provider, scim={"issued_token": value})
 
 
 @view_config(route_name="admin.settings.scim", request_method="POST",
-             renderer="admin/sso_provisioning.jinja2", permission=Permission.AdminSettingsManage)
+             renderer=TEMPLATE, permission=Permission.AdminSettingsManage)
 def change_scim(request: Request) -> Any:
     provider = _provider(request)
     scope = request.scope
@@ -81,7 +80,3 @@ def change_scim(request: Request) -> Any:
                  "provisioning requests until you turn it on again. The token is kept, so "
                  "turning SCIM on again needs no change in Entra.")
 
-
-def includeme(config: Any) -> None:
-    config.add_route("admin.settings.scim", "/admin/settings/scim/{provider}", tenant=True,
-                     factory=TenantContext)

@@ -65,8 +65,8 @@ def sso_buttons(request: Request) -> list[dict[str, str]]:
     ).all()
     buttons = []
     for connection in sorted(connections, key=lambda c: c.provider):
-        provider = request.providers.get(connection.provider)
-        if provider is not None and provider.supports_sso:
+        provider = request.providers.get(connection.provider, offering="sso")
+        if provider is not None:
             buttons.append({
                 "label": f"Sign in with {provider.button_label}",
                 "url": request.route_path("sso.login", provider=provider.name),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -242,8 +242,13 @@ class ProviderRegistry:
             raise PluginLoadError(f"two plugins register a provider named {name!r}")
         self._providers[name] = provider
 
-    def get(self, name: str) -> Provider | None:
-        return self._providers.get(name)
+    def get(self, name: str, offering: Literal["sso", "scim"] | None = None) -> Provider | None:
+        """The provider called ``name`` (if ``offering`` is given: only if it offers
+        that feature), else None. The one way core code looks a provider up."""
+        provider = self._providers.get(name)
+        if provider is None or offering is None:
+            return provider
+        return provider if getattr(provider, f"supports_{offering}") else None
 
     def __iter__(self) -> Iterator[Provider]:
         return iter(sorted(self._providers.values(), key=lambda p: p.name))

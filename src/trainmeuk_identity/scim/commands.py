@@ -16,6 +16,7 @@ from ..console import Console, UsageError
 from ..models import AuditEvent, TenantScope
 from ..tenancy import tenant_base_url
 from . import tokens
+from .routes import endpoint_url
 
 ENABLE_HELP = """\
 Turn SCIM provisioning on for a tenant and print its endpoint URL ("endpoint: ...").
@@ -29,14 +30,14 @@ def _provider(ctx: Console, name: str) -> str:
     if provider is None:
         known = ", ".join(p.name for p in ctx.providers) or "none installed"
         raise UsageError(f"no identity provider called {name!r} (known: {known})")
-    if not provider.supports_scim:
+    if ctx.providers.get(name, offering="scim") is None:
         raise UsageError(f"provider {name!r} does not offer SCIM provisioning")
     return provider.name
 
 
-def endpoint_url(ctx: Console, subdomain: str, provider: str, base_url: str | None) -> str:
+def public_endpoint_url(ctx: Console, subdomain: str, provider: str, base_url: str | None) -> str:
     base = base_url.rstrip("/") if base_url else tenant_base_url(ctx.settings, subdomain)
-    return f"{base}/scim/{provider}/v2"
+    return endpoint_url(ctx.request, provider, app_url=base)
 
 
 def _audit(scope: TenantScope, action: str, provider: str, **detail: Any) -> None:
@@ -56,7 +57,7 @@ def cmd_enable(ctx: Console, args: argparse.Namespace) -> None:
                new_token=issued is not None)
         subdomain = tenant.subdomain
         existing_suffix = None if issued else (token.suffix if token else None)
-    print(f"endpoint: {endpoint_url(ctx, subdomain, provider, args.base_url)}")
+    print(f"endpoint: {public_endpoint_url(ctx, subdomain, provider, args.base_url)}")
     if issued is not None:
         print(f"token: {issued.value}")
     else:

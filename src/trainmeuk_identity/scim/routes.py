@@ -37,6 +37,12 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
+def endpoint_url(request: Request, provider: str, app_url: str | None = None) -> str:
+    """A tenant's SCIM endpoint (what the admin pastes into Entra's Tenant URL): built
+    from ``request`` (its scheme, host and port), or on ``app_url`` when given."""
+    return request.route_url("scim.root", provider=provider, _app_url=app_url).rstrip("/")
+
+
 def add_routes(config: Any) -> None:
     for name, pattern, _ in ROUTES:
         config.add_route(name, PREFIX + pattern, factory=scim_root, tenant=True)

@@ -15,6 +15,7 @@ from scim2_models import NotFoundException, ScimPolicy, ScimProvider
 
 from ..providers import Provider
 from .group_store import GroupStore
+from .routes import endpoint_url
 from .schema import scim_service
 from .store import UserStore
 
@@ -29,8 +30,8 @@ class ScimRequest:
 
     @cached_property
     def provider(self) -> Provider:
-        provider = self.request.registry["providers"].get(self.provider_name)
-        if provider is None or not provider.supports_scim:
+        provider = self.request.providers.get(self.provider_name, offering="scim")
+        if provider is None:
             raise NotFoundException(detail=f"There is no SCIM endpoint for {self.provider_name!r}.")
         return provider
 
@@ -44,7 +45,7 @@ class ScimRequest:
 
     @cached_property
     def base_url(self) -> str:
-        return self.request.route_url("scim.root", provider=self.provider_name).rstrip("/")
+        return endpoint_url(self.request, self.provider_name)
 
     @property
     def users_url(self) -> str:

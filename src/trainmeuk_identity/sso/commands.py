@@ -34,8 +34,8 @@ class _NoProbe:
 def cmd_sso_configure(ctx: Console, args: argparse.Namespace) -> None:
     secret = read_secret(args.client_secret_stdin, "client secret")
     providers = ctx.providers
-    provider = providers.get(args.provider)
-    if provider is None or not provider.supports_sso:
+    provider = providers.get(args.provider, offering="sso")
+    if provider is None:
         names = ", ".join(p.name for p in providers if p.supports_sso) or "none"
         raise UsageError(f"no SSO provider named {args.provider!r} (installed: {names})")
     values = {"tenant_id": args.tenant_id or "", "client_id": args.client_id or ""}

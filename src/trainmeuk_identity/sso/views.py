@@ -37,8 +37,8 @@ ADMIN_CONSENT_STATE = "admin-consent"
 
 
 def sso_provider(request: Request) -> Provider:
-    provider = request.providers.get(request.matchdict["provider"])
-    if provider is None or not provider.supports_sso:
+    provider = request.providers.get(request.matchdict["provider"], offering="sso")
+    if provider is None:
         raise HTTPNotFound("There is no such sign-in method.")
     return provider
 
