@@ -38,8 +38,10 @@ test: install chromium lint ## lint, then the test suite (TRAINMEUK_DATABASE_URL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: install ## ruff
-	$(BIN)/ruff check src tests plugins bench
+lint: install ## ruff, the architecture contracts (setup.cfg [importlinter]) and no import cycles
+	$(BIN)/ruff check src tests plugins bench .ci
+	$(BIN)/lint-imports
+	$(BIN)/python .ci/import_cycles.py
 
 .PHONY: bench
 bench: install ## run the benchmarks in bench/ and print their figures
