@@ -33,6 +33,7 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
     "trainmeuk.trusted_proxy_headers": "TRAINMEUK_TRUSTED_PROXY_HEADERS",
     "sqlalchemy.pool_size": "TRAINMEUK_DB_POOL_SIZE",
     "sqlalchemy.max_overflow": "TRAINMEUK_DB_MAX_OVERFLOW",
+    "trainmeuk.password_hashing": "TRAINMEUK_PASSWORD_HASHING",
 }
 
 # Threads per worker process of the production server (serving.py); each worker's
@@ -54,6 +55,7 @@ DEFAULTS: dict[str, str] = {
     "trainmeuk.trusted_proxy": "",
     "trainmeuk.trusted_proxy_count": "1",
     "trainmeuk.trusted_proxy_headers": "x-forwarded-proto x-forwarded-host x-forwarded-for",
+    "trainmeuk.password_hashing": "standard",
 }
 
 # SCIM fairness between tenants (scim/limits.py, docs/decisions/0012-scim-fairness-limits.md).
@@ -84,6 +86,10 @@ NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
 }
 
 MIN_SECRET_KEY_LENGTH = 32
+# Password hashing cost (auth/passwords.py): "standard" is the only profile production
+# accepts; "testing" is cheap and meant for the test suite alone.
+PASSWORD_HASHING_PROFILES = ("standard", "testing")
+_password_hashing = "standard"
 TRUSTABLE_PROXY_HEADERS = frozenset(
     {"x-forwarded-proto", "x-forwarded-host", "x-forwarded-for", "x-forwarded-port",
      "x-forwarded-by", "forwarded"})
@@ -114,6 +120,7 @@ def load_settings(
     if environ.get("TRAINMEUK_THREADS") and not merged.get("sqlalchemy.pool_size"):
         merged["sqlalchemy.pool_size"] = environ["TRAINMEUK_THREADS"]
     validate(merged)
+    _select_password_hashing(str(merged["trainmeuk.password_hashing"]).strip())
     merged["trainmeuk.secret_keys"] = as_list(merged.get("trainmeuk.secret_keys"))
     merged["trainmeuk.base_domain"] = merged["trainmeuk.base_domain"].strip().lower()
     merged["trainmeuk.entra_authority"] = merged["trainmeuk.entra_authority"].rstrip("/")
@@ -124,6 +131,16 @@ def load_settings(
         name.lower() for name in str(merged["trainmeuk.trusted_proxy_headers"]).replace(",", " ").split()
     }
     return dict(merged)
+
+
+def _select_password_hashing(profile: str) -> None:
+    global _password_hashing
+    _password_hashing = profile
+
+
+def password_hashing() -> str:
+    """The password hashing profile of this process: the last settings loaded chose it."""
+    return _password_hashing
 
 
 def is_production(settings: Mapping[str, Any]) -> bool:
@@ -174,7 +191,17 @@ def validate(settings: Mapping[str, Any]) -> None:
             "trainmeuk.trusted_proxy_headers (TRAINMEUK_TRUSTED_PROXY_HEADERS) may name only "
             f"{', '.join(sorted(TRUSTABLE_PROXY_HEADERS))}; not {', '.join(sorted(unknown))}."
         )
+    hashing = str(settings.get("trainmeuk.password_hashing", "standard")).strip()
+    if hashing not in PASSWORD_HASHING_PROFILES:
+        raise ConfigurationError(
+            "trainmeuk.password_hashing (TRAINMEUK_PASSWORD_HASHING) must be one of "
+            f"{', '.join(PASSWORD_HASHING_PROFILES)}; got {hashing!r}.")
     if is_production(settings):
+        if hashing != "standard":
+            raise ConfigurationError(
+                f"trainmeuk.password_hashing (TRAINMEUK_PASSWORD_HASHING) is {hashing!r}, a "
+                "profile for the test suite only: production hashes passwords at the standard "
+                "cost. Remove the setting.")
         for position, key in enumerate(keys, start=1):
             if len(key) < MIN_SECRET_KEY_LENGTH or "dev-only" in key or len(set(key)) < 10:
                 raise ConfigurationError(
