@@ -14,27 +14,16 @@ from typing import Any
 
 import pytest
 import webtest
-from alembic.config import Config
 from sqlalchemy.orm import Session, sessionmaker
 
-from alembic import command
 from trainmeuk_identity import configure
 from trainmeuk_identity.models import Tenant, get_engine, get_session_factory
-from trainmeuk_identity.settings import load_settings
+from trainmeuk_identity.settings import load_settings, password_hashing
 
-from .support.factories import PASSWORD, Factory
+from .support.app import close_app, make_settings, migrate, sign_in, tenant_app
+from .support.cli import Console
+from .support.factories import Factory
 from .support.servers import LiveServer, SMTPServer
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-BASE_DOMAIN = "localhost"
-
-
-def migrate(url: str) -> None:
-    config = Config(os.path.join(ROOT, "alembic.ini"))
-    config.set_main_option("script_location", os.path.join(ROOT, "alembic"))
-    config.attributes["database_url"] = url
-    command.upgrade(config, "head")
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +35,15 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def _test_password_hashing() -> Iterator[None]:
+    """Hash passwords with the cheap test-only profile the test settings select, also
+    after a test that loaded other settings (production's, the defaults)."""
+    if password_hashing() != "testing":
+        load_settings(make_settings("sqlite://"), environ={})
+    yield
+
+
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[SMTPServer]:
     server = SMTPServer().start()
@@ -53,32 +51,9 @@ def smtp_server() -> Iterator[SMTPServer]:
     server.stop()
 
 
-def make_settings(database_url: str, **overrides: Any) -> dict[str, Any]:
-    settings: dict[str, Any] = {
-        "sqlalchemy.url": database_url,
-        "trainmeuk.environment": "testing",
-        "trainmeuk.base_domain": BASE_DOMAIN,
-        "trainmeuk.secret_keys": TEST_SECRET,
-        "trainmeuk.mail_worker": "false",
-        "mail.host": "127.0.0.1",
-        "mail.port": "1",
-        "mail.default_sender": "TrainMeUK <no-reply@trainmeuk.test>",
-        "pyramid.reload_templates": "false",
-        "retry.attempts": "3",
-    }
-    settings.update(overrides)
-    return settings
-
-
 @pytest.fixture(scope="session")
 def app_settings(database_url: str, smtp_server: SMTPServer) -> dict[str, Any]:
     return make_settings(database_url, **{"mail.port": str(smtp_server.port)})
-
-
-def close_app(app: Any) -> None:
-    app.registry["mail_worker"].stop()
-    app.registry["provisioning_log"].stop()
-    app.registry["db_engine"].dispose()
 
 
 @pytest.fixture(scope="session")
@@ -130,23 +105,10 @@ def other_tenant(factory: Factory) -> Tenant:
     return factory.tenant(name="Globex Corporation")
 
 
-def tenant_app(app: Any, tenant: Tenant | str | None, **environ: Any) -> webtest.TestApp:
-    subdomain = tenant.subdomain if isinstance(tenant, Tenant) else tenant
-    host = f"{subdomain}.{BASE_DOMAIN}" if subdomain else BASE_DOMAIN
-    return webtest.TestApp(app, extra_environ={"HTTP_HOST": host, "REMOTE_ADDR": "192.0.2.10", **environ})
-
-
 @pytest.fixture
 def testapp(app: Any, tenant: Tenant) -> webtest.TestApp:
     """A browser on the tenant's host (its own cookie jar)."""
     return tenant_app(app, tenant)
-
-
-def sign_in(testapp: webtest.TestApp, email: str, password: str = PASSWORD) -> webtest.TestResponse:
-    form = testapp.get("/login").forms[0]
-    form["email"] = email
-    form["password"] = password
-    return form.submit(status="*")
 
 
 @pytest.fixture
@@ -157,6 +119,12 @@ def admin_app(app: Any, tenant: Tenant, factory: Factory) -> webtest.TestApp:
     assert sign_in(browser, admin.email).status_int == 303
     browser.admin = admin  # type: ignore[attr-defined]
     return browser
+
+
+@pytest.fixture
+def console(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Console:
+    """``trainmeuk-identity CONFIG ...`` run in this process, through its entry function."""
+    return Console(capsys, monkeypatch)
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,11 @@ import pytest
 
 from trainmeuk_identity import configure
 
-from ..conftest import close_app, make_settings
-from ..functional.sso.conftest import connect
+from ..support.app import close_app, make_settings
 from ..support.browser import sign_in_with_password
 from ..support.fake_entra import FakeEntra
 from ..support.servers import LiveServer
+from ..support.sso import connect
 
 pytestmark = pytest.mark.browser
 

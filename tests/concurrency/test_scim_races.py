@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from trainmeuk_identity.models import GroupMember, User
 
-from ..functional.scim.conftest import CORE_GROUP, enable_scim, new_user, patch_op
+from ..support.scim import CORE_GROUP, enable_scim, new_user, patch_op
 
 pytestmark = pytest.mark.live
 

@@ -27,11 +27,11 @@ import pytest
 
 from trainmeuk_identity.models import Tenant
 
-from ..conftest import BASE_DOMAIN, TEST_SECRET
-from ..functional.sso.conftest import connect, path_of
+from ..support.app import BASE_DOMAIN, TEST_SECRET
 from ..support.factories import PASSWORD, Factory
 from ..support.fake_entra import FakeEntra
 from ..support.servers import SMTPServer, free_port
+from ..support.sso import connect, path_of
 
 pytestmark = pytest.mark.live
 

@@ -15,7 +15,7 @@ from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import check_server
 from scim2_tester.utils import Status
 
-from ..functional.scim.conftest import enable_scim
+from ..support.scim import enable_scim
 
 pytestmark = pytest.mark.live
 

@@ -1,4 +1,8 @@
-"""``trainmeuk-identity CONFIG ...`` as operators and acceptance checks run it."""
+"""``trainmeuk-identity CONFIG ...`` as operators and acceptance checks run it.
+
+A few cases run the installed script as a real process (database upgrade, tenant create
+and list, a refusal's exit status); the rest run its entry function in this process
+(the ``console`` fixture), which answers the same way."""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from sqlalchemy import func, select
 
 from trainmeuk_identity.models import Tenant, User
 
-from ..conftest import TEST_SECRET, sign_in, tenant_app
 from ..support import cli
+from ..support.app import TEST_SECRET, sign_in, tenant_app
 
 PASSWORD = "a long admin password 42"
 
@@ -42,7 +46,8 @@ def test_db_upgrade_is_idempotent(ini):
     assert "is at head" in result.stdout
 
 
-def test_tenant_create_prints_the_id_and_the_admin_can_sign_in(ini, subdomain, app, dbsession):
+def test_tenant_create_prints_the_id_and_the_admin_can_sign_in(ini, subdomain, app, dbsession,
+                                                                console):
     result = cli.run(ini, "tenant", "create", "--subdomain", subdomain, "--name", "Acme Ltd",
                      "--admin-email", "it@acme.example", "--admin-password-stdin",
                      stdin=PASSWORD + "\n")
@@ -55,13 +60,13 @@ def test_tenant_create_prints_the_id_and_the_admin_can_sign_in(ini, subdomain, a
     assert sign_in(browser, "it@acme.example", PASSWORD).status_int == 303
     assert browser.get("/api/session").json["user"]["is_admin"] is True
 
-    listed = cli.run(ini, "tenant", "list")
+    listed = console(ini, "tenant", "list")
     assert listed.returncode == 0
     assert any(line.startswith(tenant_id) and subdomain in line for line in listed.stdout.splitlines())
 
 
-def test_user_create(ini, app, tenant, dbsession):
-    result = cli.run(ini, "user", "create", "--tenant", tenant.subdomain, "--email",
+def test_user_create(ini, app, tenant, dbsession, console):
+    result = console(ini, "user", "create", "--tenant", tenant.subdomain, "--email",
                      "jo@acme.example", "--name", "Jo Bloggs", "--admin", "--password-stdin",
                      stdin=PASSWORD + "\n")
     assert result.returncode == 0, result.stderr
@@ -71,7 +76,7 @@ def test_user_create(ini, app, tenant, dbsession):
     assert sign_in(tenant_app(app, tenant), "jo@acme.example", PASSWORD).status_int == 303
 
     # Without --password-stdin the account exists but has no password (SSO or a link).
-    plain = cli.run(ini, "user", "create", "--tenant", tenant.subdomain, "--email", "kim@acme.example")
+    plain = console(ini, "user", "create", "--tenant", tenant.subdomain, "--email", "kim@acme.example")
     assert plain.returncode == 0, plain.stderr
     dbsession.rollback()
     assert dbsession.get(User, plain.stdout.strip()).password_hash is None
@@ -91,24 +96,25 @@ def test_user_create(ini, app, tenant, dbsession):
         (["--subdomain", "okname", "--name", "X", "--admin-email", "not-an-email"], "invalid email"),
     ],
 )
-def test_bad_tenant_input_is_one_line_exit_2_and_changes_nothing(ini, dbsession, args, message):
+def test_bad_tenant_input_is_one_line_exit_2_and_changes_nothing(ini, dbsession, args, message,
+                                                                  console):
     before = (count(dbsession, Tenant), count(dbsession, User))
-    result = cli.run(ini, "tenant", "create", *args)
+    result = console(ini, "tenant", "create", *args)
     assert result.returncode == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert (count(dbsession, Tenant), count(dbsession, User)) == before
 
 
-def test_duplicate_subdomain_is_refused(ini, tenant, dbsession):
+def test_duplicate_subdomain_is_refused(ini, tenant, dbsession, console):
     before = count(dbsession, Tenant)
-    result = cli.run(ini, "tenant", "create", "--subdomain", tenant.subdomain, "--name", "Again")
+    result = console(ini, "tenant", "create", "--subdomain", tenant.subdomain, "--name", "Again")
     assert result.returncode == 2
     assert "already exists" in result.stderr
     assert count(dbsession, Tenant) == before
 
 
-def test_bad_user_input_is_refused(ini, tenant, factory, dbsession):
+def test_bad_user_input_is_refused(ini, tenant, factory, dbsession, console):
     factory.user(tenant, "taken@acme.example")
     before = count(dbsession, User)
     for args, message in [
@@ -116,23 +122,32 @@ def test_bad_user_input_is_refused(ini, tenant, factory, dbsession):
         (["--tenant", tenant.subdomain, "--email", "TAKEN@acme.example"], "already exists"),
         (["--tenant", "no-such-tenant", "--email", "a@b.example"], "no tenant"),
     ]:
-        result = cli.run(ini, "user", "create", *args)
+        result = console(ini, "user", "create", *args)
         assert result.returncode == 2, result
         assert message in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
-    weak = cli.run(ini, "user", "create", "--tenant", tenant.subdomain, "--email", "w@acme.example",
+    weak = console(ini, "user", "create", "--tenant", tenant.subdomain, "--email", "w@acme.example",
                    "--password-stdin", stdin="short\n")
     assert weak.returncode == 2 and "password" in weak.stderr
     assert count(dbsession, User) == before
 
 
-def test_providers_lists_the_entra_plugin(ini):
-    result = cli.run(ini, "providers")
+def test_providers_lists_the_entra_plugin(ini, console):
+    result = console(ini, "providers")
     assert result.returncode == 0, result.stderr
     assert "entra" in result.stdout and "Microsoft Entra ID" in result.stdout
 
 
-def test_missing_config_file_is_a_usage_error(tmp_path):
-    result = cli.run(tmp_path / "nope.ini", "tenant", "list")
+def test_missing_config_file_is_a_usage_error(tmp_path, console):
+    result = console(tmp_path / "nope.ini", "tenant", "list")
     assert result.returncode == 2
     assert "no such config file" in result.stderr
+
+
+def test_the_installed_script_refuses_bad_input_with_one_line_and_exit_status_2(ini, dbsession):
+    before = count(dbsession, Tenant)
+    result = cli.run(ini, "tenant", "create", "--subdomain", "www", "--name", "X")
+    assert result.returncode == 2
+    assert "reserved" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert count(dbsession, Tenant) == before

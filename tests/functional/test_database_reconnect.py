@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from ..conftest import tenant_app
-from .scim.conftest import ScimClient, enable_scim
+from ..support.app import tenant_app
+from ..support.scim import ScimClient, enable_scim
 
 
 def terminate_other_connections(database_url: str) -> int:

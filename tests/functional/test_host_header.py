@@ -9,8 +9,8 @@ import webtest
 
 from trainmeuk_identity.hosts import split_host
 
-from ..conftest import sign_in
-from .scim.conftest import ERROR, enable_scim, new_user
+from ..support.app import sign_in
+from ..support.scim import ERROR, enable_scim, new_user
 
 BAD_HOSTS = [
     "{sub}.localhost:6543@evil.example",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trainmeuk_identity.models import User
 
-from ..conftest import sign_in, tenant_app
+from ..support.app import sign_in, tenant_app
 from ..support.factories import PASSWORD
 
 

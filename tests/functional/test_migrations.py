@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, inspect
 
 from trainmeuk_identity.models import metadata
 
-from ..conftest import ROOT, migrate
+from ..support.app import ROOT, migrate
 
 
 def test_models_and_migrations_agree(database_url):

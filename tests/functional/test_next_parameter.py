@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import sign_in, tenant_app
+from ..support.app import sign_in, tenant_app
 from ..support.factories import PASSWORD
 
 ODD_NEXT = [

@@ -16,7 +16,7 @@ from trainmeuk_identity.models import TenantScope
 from trainmeuk_identity.providers.registry import plugin_distributions
 from trainmeuk_identity.scim.tokens import enable_scim
 
-from ..conftest import close_app, make_settings, sign_in, tenant_app
+from ..support.app import close_app, make_settings, sign_in, tenant_app
 
 PACKAGE = Path(__file__).resolve().parents[2] / "plugins" / "trainmeuk-identity-okta"
 

@@ -10,7 +10,7 @@ import webtest
 from trainmeuk_identity import configure
 from trainmeuk_identity.logs import RequestIdFormatter
 
-from ..conftest import close_app, make_settings, sign_in, tenant_app
+from ..support.app import close_app, make_settings, sign_in, tenant_app
 
 
 def test_healthz_is_200_when_the_database_answers(app):

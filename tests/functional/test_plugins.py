@@ -18,7 +18,7 @@ from trainmeuk_identity.providers.registry import (
     plugin_distributions,
 )
 
-from ..conftest import close_app, make_settings, sign_in, tenant_app
+from ..support.app import close_app, make_settings, sign_in, tenant_app
 
 
 class ThrowawayProvider(Provider):

@@ -1,5 +1,6 @@
-"""The route table: every URL the product serves, by name. A change here is a change
-customers (Redirect URI, SCIM endpoint URL) or the front end (/api/session) see."""
+"""The route table of the built application: every URL the product serves, by name. A
+change here is a change customers (Redirect URI, SCIM endpoint URL) or the front end
+(/api/session) see. (It needs the whole app, so it is a functional test.)"""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ EXPECTED = {
     "home": "/",
     "auth.login": "/login",
     "auth.logout": "/logout",
+    "auth.logout_everywhere": "/logout/everywhere",
     "auth.set_password": "/set-password/{token}",
     "api.session": "/api/session",
     "admin.index": "/admin",

@@ -7,8 +7,8 @@ import pytest
 
 from trainmeuk_identity import configure
 
-from ..conftest import close_app, sign_in, tenant_app
-from .scim.conftest import enable_scim
+from ..support.app import close_app, sign_in, tenant_app
+from ..support.scim import enable_scim
 
 
 def directives(response) -> dict[str, str]:

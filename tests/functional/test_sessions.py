@@ -11,7 +11,7 @@ from trainmeuk_identity import configure
 from trainmeuk_identity.auth.views import new_password_token
 from trainmeuk_identity.models import StaffSession, TenantScope, User
 
-from ..conftest import close_app, sign_in, tenant_app
+from ..support.app import close_app, sign_in, tenant_app
 from ..support.sql import recording_statements
 
 

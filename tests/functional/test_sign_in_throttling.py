@@ -10,7 +10,7 @@ from sqlalchemy import select
 from trainmeuk_identity.auth import throttle
 from trainmeuk_identity.models import AuditEvent, LoginFailure
 
-from ..conftest import sign_in, tenant_app
+from ..support.app import sign_in, tenant_app
 from ..support.factories import PASSWORD
 
 WRONG = "wrong password here"

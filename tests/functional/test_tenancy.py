@@ -8,7 +8,7 @@ from sqlalchemy import select
 from trainmeuk_identity.models import Tenant, TenantScope, TenantStatus, User, bind_tenant
 from trainmeuk_identity.models.scoping import CrossTenantWrite
 
-from ..conftest import sign_in, tenant_app
+from ..support.app import sign_in, tenant_app
 
 
 def test_unknown_subdomain_is_a_404_page_saying_no_organisation(app):

@@ -19,9 +19,9 @@ from trainmeuk_identity.events import hook_services, notify_after_commit
 from trainmeuk_identity.models import OutboxMessage, TenantScope, get_tm_session
 from trainmeuk_identity.models.meta import utcnow
 
-from ..conftest import close_app, make_settings, sign_in, tenant_app
+from ..support.app import close_app, make_settings, sign_in, tenant_app
+from ..support.scim import ScimClient, enable_scim, new_user
 from ..support.servers import MailSink, free_port
-from .scim.conftest import ScimClient, enable_scim, new_user
 
 
 @pytest.fixture(scope="module")

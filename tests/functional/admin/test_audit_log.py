@@ -6,7 +6,7 @@ from __future__ import annotations
 from trainmeuk_identity.admin.views import AUDIT_PAGE_SIZE
 from trainmeuk_identity.models import AuditEvent
 
-from ...conftest import sign_in, tenant_app
+from ...support.app import sign_in, tenant_app
 
 
 def flood(session_factory, tenant, count: int) -> None:

@@ -8,7 +8,7 @@ from trainmeuk_identity.models import ProvisioningLogEntry
 from trainmeuk_identity.models.meta import utcnow
 from trainmeuk_identity.scim import log
 
-from ...conftest import sign_in, tenant_app
+from ...support.app import sign_in, tenant_app
 
 
 def add_entries(session_factory, tenant, count: int, **overrides) -> None:
@@ -74,7 +74,7 @@ def test_only_this_tenants_entries_and_only_for_admins(app, admin_app, tenant, o
 
 
 def test_entras_requests_are_listed_with_the_error_it_was_sent(app, admin_app, tenant, session_factory):
-    from ..scim.conftest import ScimClient, enable_scim, new_user
+    from ...support.scim import ScimClient, enable_scim, new_user
 
     scim = ScimClient(tenant_app(app, tenant), enable_scim(session_factory, tenant))
     scim.post("/Users", new_user("dup@acme.example"))

@@ -11,7 +11,7 @@ from trainmeuk_identity.models import AuditEvent, ScimToken, TenantScope
 from trainmeuk_identity.scim import log
 from trainmeuk_identity.scim.tokens import find_token
 
-from ...conftest import sign_in, tenant_app
+from ...support.app import sign_in, tenant_app
 
 PAGE = "/admin/settings/sso"
 

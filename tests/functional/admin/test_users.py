@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from trainmeuk_identity.models import AuditEvent, User, UserSource
 
-from ...conftest import sign_in, tenant_app
+from ...support.app import sign_in, tenant_app
 from ...support.sql import recording_statements
 
 
@@ -221,7 +221,7 @@ def test_non_admins_get_403_and_other_tenants_accounts_404(app, admin_app, tenan
 
 
 def test_a_user_provisioned_by_entra_appears_with_microsoft_365_as_source(app, admin_app, tenant, session_factory):
-    from ..scim.conftest import ScimClient, enable_scim, new_user
+    from ...support.scim import ScimClient, enable_scim, new_user
 
     scim = ScimClient(tenant_app(app, tenant), enable_scim(session_factory, tenant))
     scim.post("/Users", new_user("test.user@acme.example", displayName="Test User"))

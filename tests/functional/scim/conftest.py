@@ -2,67 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-import webtest
 
-from trainmeuk_identity.models import Tenant, TenantScope
-from trainmeuk_identity.scim import tokens
+from trainmeuk_identity.models import Tenant
 
-from ...conftest import tenant_app
-
-SCIM_JSON = "application/scim+json; charset=utf-8"
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-
-
-def enable_scim(session_factory: Any, tenant: Tenant, provider: str = "entra") -> str:
-    """Enable SCIM for ``tenant`` and return the bearer token (committed)."""
-    with session_factory() as session, session.begin():
-        _, issued = tokens.enable_scim(TenantScope(session, tenant.id), provider)
-        assert issued is not None
-        return issued.value
-
-
-class ScimClient:
-    """WebTest on the tenant's host, sending what Entra sends (bearer token, SCIM JSON)."""
-
-    def __init__(self, app: webtest.TestApp, token: str | None, base: str = "/scim/entra/v2") -> None:
-        self.app = app
-        self.token = token
-        self.base = base
-
-    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        headers.update(extra or {})
-        return headers
-
-    def get(self, path: str, status: int | str = 200, **params: Any) -> webtest.TestResponse:
-        return self.app.get(self.base + path, params=params or None, headers=self._headers(),
-                            status=status)
-
-    def _send(self, method: str, path: str, body: Any, status: int | str) -> webtest.TestResponse:
-        raw = body if isinstance(body, (bytes, str)) else json.dumps(body)
-        return getattr(self.app, method)(self.base + path, raw, headers=self._headers(
-            {"Content-Type": SCIM_JSON}), status=status)
-
-    def post(self, path: str, body: Any, status: int | str = 201) -> webtest.TestResponse:
-        return self._send("post", path, body, status)
-
-    def put(self, path: str, body: Any, status: int | str = 200) -> webtest.TestResponse:
-        return self._send("put", path, body, status)
-
-    def patch(self, path: str, body: Any, status: int | str = 200) -> webtest.TestResponse:
-        return self._send("patch", path, body, status)
-
-    def delete(self, path: str, status: int | str = 204) -> webtest.TestResponse:
-        return self.app.delete(self.base + path, headers=self._headers(), status=status)
+from ...support.app import tenant_app
+from ...support.scim import ScimClient, enable_scim
 
 
 @pytest.fixture
@@ -75,26 +22,3 @@ def scim(app: Any, tenant: Tenant, scim_token: str) -> ScimClient:
     client = ScimClient(tenant_app(app, tenant), scim_token)
     client.tenant_id = tenant.id  # type: ignore[attr-defined]
     return client
-
-
-def new_user(user_name: str = "alice@acme.example", **extra: Any) -> dict[str, Any]:
-    """A user as Entra creates it (core + enterprise extension)."""
-    body: dict[str, Any] = {
-        "schemas": [CORE_USER, ENTERPRISE],
-        "externalId": extra.pop("externalId", user_name.split("@")[0]),
-        "userName": user_name,
-        "active": True,
-        "displayName": "Alice Smith",
-        "emails": [{"primary": True, "type": "work", "value": user_name}],
-        "meta": {"resourceType": "User"},
-        "name": {"formatted": "Alice Smith", "familyName": "Smith", "givenName": "Alice"},
-        "title": "Engineer",
-        ENTERPRISE: {"department": "Research", "employeeNumber": "1001",
-                     "manager": {"value": "boss-id"}},
-    }
-    body.update(extra)
-    return body
-
-
-def patch_op(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": [PATCH_OP], "Operations": list(operations)}

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from trainmeuk_identity.models import User
 
-from .conftest import CORE_USER, ERROR, new_user, patch_op
+from ...support.scim import CORE_USER, ERROR, new_user, patch_op
 
 
 def error(response, status, scim_type=None):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from trainmeuk_identity.models import User
 
-from .conftest import ENTERPRISE, ERROR, LIST_RESPONSE, new_user, patch_op
+from ...support.scim import ENTERPRISE, ERROR, LIST_RESPONSE, new_user, patch_op
 
 
 def test_test_connection_query_answers_an_empty_list(scim):

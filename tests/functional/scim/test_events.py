@@ -9,8 +9,8 @@ import pytest
 from trainmeuk_identity import configure
 from trainmeuk_identity.providers import hookimpl
 
-from ...conftest import close_app, tenant_app
-from .conftest import ScimClient, new_user, patch_op
+from ...support.app import close_app, tenant_app
+from ...support.scim import ScimClient, new_user, patch_op
 
 
 class Recorder:

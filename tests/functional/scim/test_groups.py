@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from trainmeuk_identity.models import GroupMember
 
-from .conftest import CORE_GROUP, new_user, patch_op
+from ...support.scim import CORE_GROUP, new_user, patch_op
 
 ADSCIM = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from trainmeuk_identity.models import ProvisioningLogEntry
 from trainmeuk_identity.scim import log
 
-from ...conftest import tenant_app
-from .conftest import ScimClient, new_user
+from ...support.app import tenant_app
+from ...support.scim import ScimClient, new_user
 
 
 def entries(dbsession, tenant, app):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import CORE_USER, ENTERPRISE, new_user, patch_op
+from ...support.scim import CORE_USER, ENTERPRISE, new_user, patch_op
 
 SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 

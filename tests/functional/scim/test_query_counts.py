@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from trainmeuk_identity.scim import protocol
 
+from ...support.scim import CORE_GROUP, ENTERPRISE, new_user, patch_op
 from ...support.sql import recording_statements
-from .conftest import CORE_GROUP, ENTERPRISE, new_user, patch_op
 
 BACKGROUND = ("provisioning_log", "UPDATE scim_tokens", "scim_rate_counts")
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from trainmeuk_identity.models import ScimToken, TenantScope
 from trainmeuk_identity.scim import log, tokens
 
-from ...conftest import tenant_app
-from .conftest import ERROR, ScimClient, enable_scim, new_user
+from ...support.app import tenant_app
+from ...support.scim import ERROR, ScimClient, enable_scim, new_user
 
 
 def refused(response, status):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from trainmeuk_identity.connections import get_connection
 from trainmeuk_identity.models import AuditEvent, Tenant, TenantScope
 
-from ...conftest import sign_in, tenant_app
+from ...support.app import sign_in, tenant_app
 from ...support.fake_entra import new_guid
 
 

@@ -1,4 +1,4 @@
-"""``trainmeuk-identity CONFIG sso configure ...`` as a real process."""
+"""``trainmeuk-identity CONFIG sso configure ...``, run in this process (the ``console`` fixture)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from sqlalchemy import select
 from trainmeuk_identity.connections import get_connection
 from trainmeuk_identity.models import AuditEvent, TenantScope
 
-from ...conftest import TEST_SECRET
-from ...support.cli import run, write_ini
+from ...support.app import TEST_SECRET
+from ...support.cli import write_ini
 from ...support.fake_entra import new_guid
 
 
@@ -19,7 +19,7 @@ def ini(tmp_path, database_url, fake_entra):
                      trainmeuk_entra_authority=fake_entra.url)
 
 
-def configure(ini, tenant, tid, client_id, secret=None, *extra):
+def configure(run, ini, tenant, tid, client_id, secret=None, *extra):
     args = ["sso", "configure", "--tenant", tenant.subdomain, "--provider", "entra",
             "--tenant-id", tid, "--client-id", client_id, *extra]
     if secret is not None:
@@ -27,10 +27,10 @@ def configure(ini, tenant, tid, client_id, secret=None, *extra):
     return run(ini, *args, stdin=(secret + "\n") if secret is not None else None)
 
 
-def test_configure_checks_saves_and_enables(ini, tenant, fake_entra, dbsession):
+def test_configure_checks_saves_and_enables(ini, tenant, fake_entra, dbsession, console):
     d = fake_entra.add_directory()
     app, secret = fake_entra.add_app(d)
-    done = configure(ini, tenant, d.tid, app.client_id, secret, "--enable")
+    done = configure(console, ini, tenant, d.tid, app.client_id, secret, "--enable")
     assert done.returncode == 0, done.stderr
     assert "Client ID and Client Secret accepted" in done.stdout
     assert secret not in done.stdout + done.stderr
@@ -42,26 +42,28 @@ def test_configure_checks_saves_and_enables(ini, tenant, fake_entra, dbsession):
     assert event.actor == "console"
 
 
-def test_bad_input_is_one_line_and_exit_2(ini, tenant, fake_entra, dbsession):
+def test_bad_input_is_one_line_and_exit_2(ini, tenant, fake_entra, dbsession, console):
     d = fake_entra.add_directory()
     app, secret = fake_entra.add_app(d)
     for args in [("common", app.client_id, secret), ("x", app.client_id, secret),
                  (d.tid, app.client_id, "")]:
-        result = configure(ini, tenant, *args, "--enable")
+        result = configure(console, ini, tenant, *args, "--enable")
         assert result.returncode == 2
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    wrong = configure(ini, tenant, d.tid, app.client_id, "Abc8Q~wrong-secret-value-000000", "--enable")
+    wrong = configure(console, ini, tenant, d.tid, app.client_id, "Abc8Q~wrong-secret-value-000000",
+                      "--enable")
     assert wrong.returncode == 2 and "AADSTS7000215" in wrong.stderr
-    unknown = configure(ini, tenant, d.tid, app.client_id, secret, "--enable")
+    unknown = configure(console, ini, tenant, d.tid, app.client_id, secret, "--enable")
     assert unknown.returncode == 0
-    nosuch = run(ini, "sso", "configure", "--tenant", "no-such-tenant", "--tenant-id", d.tid,
+    nosuch = console(ini, "sso", "configure", "--tenant", "no-such-tenant", "--tenant-id", d.tid,
                  "--client-id", app.client_id)
     assert nosuch.returncode == 2
     assert get_connection(TenantScope(dbsession, tenant.id), "entra").sso_enabled
 
 
-def test_unreachable_authority_saves_with_a_warning(ini, tenant, fake_entra):
+def test_unreachable_authority_saves_with_a_warning(ini, tenant, fake_entra, console):
     fake_entra.down = True
-    result = configure(ini, tenant, new_guid(), new_guid(), "Abc8Q~some-secret-value-000000", "--enable")
+    result = configure(console, ini, tenant, new_guid(), new_guid(), "Abc8Q~some-secret-value-000000",
+                       "--enable")
     assert result.returncode == 0, result.stderr
     assert "warning:" in result.stderr

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ...conftest import tenant_app
+from ...support.app import tenant_app
 from ...support.fake_entra import FakeEntra
-from .conftest import no_session, sign_in_with_microsoft, start, to_callback
+from ...support.sso import no_session, sign_in_with_microsoft, start, to_callback
 
 
 def sign_out(web):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from trainmeuk_identity.accounts import deactivate
 from trainmeuk_identity.models import SsoIdentity, TenantScope, User, UserSource
 
-from .conftest import connect, no_session, sign_in_with_microsoft
+from ...support.sso import connect, no_session, sign_in_with_microsoft
 
 
 def test_no_account_gets_a_page_saying_so(web, connected, fake_entra):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from trainmeuk_identity.models import AuditEvent
 
-from .conftest import no_session, sign_in_with_microsoft, start, to_callback
+from ...support.sso import no_session, sign_in_with_microsoft, start, to_callback
 
 
 def answer_with_error(web, fake, params, status):

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from trainmeuk_identity.models import AuditEvent
 
-from ...conftest import tenant_app
+from ...support.app import tenant_app
 from ...support.fake_entra import FakeEntra, new_guid
-from .conftest import (
+from ...support.sso import (
     connect,
     no_session,
     sign_in_with_microsoft,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from trainmeuk_identity.models import AuditEvent, SsoIdentity, User
 
-from .conftest import (
+from ...support.sso import (
     callback_uri,
     no_session,
     sign_in_with_microsoft,

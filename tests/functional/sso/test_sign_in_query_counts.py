@@ -5,7 +5,7 @@ a fixed number of statements, whoever signs in and however many accounts the ten
 from __future__ import annotations
 
 from ...support.sql import recording_statements
-from .conftest import sign_in_with_microsoft, start, to_callback
+from ...support.sso import sign_in_with_microsoft, start, to_callback
 
 #: Statements per request (transaction control aside). The callback: tenant; state used
 #: (one INSERT ... ON CONFLICT) and expired states pruned; connection; identity link;

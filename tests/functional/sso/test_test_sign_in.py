@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from trainmeuk_identity.models import SsoIdentity
 
-from ...conftest import sign_in, tenant_app
-from .conftest import connect, start, to_callback
+from ...support.app import sign_in, tenant_app
+from ...support.sso import connect, start, to_callback
 
 
 def test_test_sign_in_shows_claims_and_the_account_it_would_link(
