@@ -58,8 +58,3 @@ def security_headers_tween_factory(handler: Callable[[Request], Response], regis
 
     return security_headers_tween
 
-
-def includeme(config: Any) -> None:
-    # Just under the request id tween: every answer, error pages included, has them.
-    config.add_tween("trainmeuk_identity.headers.security_headers_tween_factory",
-                     under="trainmeuk_identity.logs.request_id_tween_factory")

@@ -61,9 +61,3 @@ def host_check_tween_factory(handler: Callable[[Request], Response], registry: A
 
     return host_check_tween
 
-
-def includeme(config: Any) -> None:
-    # Right under the request id and security headers tweens: nothing below ever sees
-    # a bad Host, and the 400 carries the usual headers.
-    config.add_tween("trainmeuk_identity.hosts.host_check_tween_factory",
-                     under="trainmeuk_identity.headers.security_headers_tween_factory")

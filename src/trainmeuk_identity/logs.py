@@ -44,9 +44,3 @@ def request_id_tween_factory(handler: Callable[[Request], Response], registry: A
 
     return request_id_tween
 
-
-def includeme(config: Any) -> None:
-    from pyramid.tweens import INGRESS
-
-    # Outermost, so error pages rendered further down already know the id.
-    config.add_tween("trainmeuk_identity.logs.request_id_tween_factory", under=INGRESS)

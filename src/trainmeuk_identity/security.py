@@ -1,9 +1,9 @@
 """Who is calling: a staff session or a SCIM bearer token, never both.
 
 The security policy dispatches on the route context's ``__authn__``: staff routes are
-authenticated by the session cookie, SCIM routes by the bearer token policy the SCIM
-package registers. A SCIM token therefore cannot satisfy an admin permission, and a
-signed-in admin's cookie cannot provision.
+authenticated by the session cookie, SCIM routes by the bearer token policy of
+``scim/security.py``; the app factory composes the two. A SCIM token therefore cannot
+satisfy an admin permission, and a signed-in admin's cookie cannot provision.
 """
 
 from __future__ import annotations
@@ -200,8 +200,5 @@ def includeme(config: Any) -> None:
         set_on_exception=True,
     )
     config.set_session_factory(session_factory)
-    policies: dict[str, AuthenticationPolicy] = config.registry.setdefault("authn_policies", {})
-    policies["session"] = StaffSessionPolicy()
-    config.set_security_policy(SecurityPolicy(policies))
     # CSRF on every unsafe request by default; machine endpoints opt out explicitly.
     config.set_default_csrf_options(require_csrf=True)

@@ -3,12 +3,13 @@
 The provider named in the URL supplies its dialect (a scim2-models ``ScimPolicy`` and
 a request normaliser); everything else here is the same for every provider.
 
-Request flow (the tweens are added in order by the app factory): repeated slashes
-collapsed → provisioning-log tween (:mod:`.log`) → fairness limits (:mod:`.limits`) →
-pyramid_tm → route (tenant host, ScimContext; the caller read in one query) → the log
-entry told the tenant and token → bearer token policy (:mod:`.security`) → view (:mod:`.users`, :mod:`.groups`,
-:mod:`.discovery`) → store (:mod:`.store`, :mod:`.group_store`) → SCIM response, or a
-SCIM Error rendered by :mod:`.errors`.
+Request flow (the tweens are added, in this order, by the app factory): repeated
+slashes collapsed (:mod:`.routes`) → provisioning-log tween (:mod:`.log`) → fairness
+limits (:mod:`.limits`) → pyramid_tm → route (tenant host, ScimContext; the caller
+read in one query) → bearer token policy (:mod:`.security`), whose verdict the log
+entry records → view (:mod:`.users`, :mod:`.groups`, :mod:`.discovery`) → store
+(:mod:`.store`, :mod:`.group_store`) → SCIM response, or a SCIM Error rendered by
+:mod:`.errors`.
 """
 
 from __future__ import annotations

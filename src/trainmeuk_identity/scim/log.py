@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyramid.events import ContextFound
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid_retry import is_last_attempt
@@ -33,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..models import ProvisioningLogEntry, ScimToken
 from ..models.meta import utcnow
+from .security import ScimIdentity, needs_last_used_update
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ BATCH_SIZE = 500  # entries that make the writer flush at once
 ENVIRON_KEY = "trainmeuk.scim_log"
 REGISTRY_KEY = "provisioning_log"
 REFUSED_STATUS = 401
+#: The endpoint's root has no view: it answers 404 before any token is looked at.
+ROUTES_WITHOUT_VIEWS = frozenset({"scim.root"})
 
 # route name -> (resource type, {method: operation})
 OPERATIONS: dict[str, tuple[str | None, dict[str, str]]] = {
@@ -72,6 +76,25 @@ class PendingEntry:
     resource_id: str | None = None
     token_id: str | None = None
     touch_token: bool = False
+
+
+def describe_caller(event: ContextFound) -> None:
+    """Who is provisioning: once a SCIM route's context is found (its route factory has
+    read the tenant the Host names and the token presented), the entry takes the tenant
+    and provider, and the bearer token policy's verdict (``request.identity``, resolved
+    once per request): the token that was let in, whose last use the batch records."""
+    request = event.request
+    entry: PendingEntry | None = request.environ.get(ENVIRON_KEY)
+    route = getattr(request, "matched_route", None)
+    context = request.context
+    if entry is None or route is None or route.name in ROUTES_WITHOUT_VIEWS \
+            or getattr(context, "__authn__", None) != "scim" or request.tenant is None:
+        return
+    entry.tenant_id, entry.provider = request.tenant.id, getattr(context, "provider_name", "")
+    identity = request.identity
+    if isinstance(identity, ScimIdentity):
+        entry.token_id = identity.token.id
+        entry.touch_token = needs_last_used_update(identity.token, utcnow())
 
 
 def _error_detail(response: Response) -> str | None:

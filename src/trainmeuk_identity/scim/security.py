@@ -18,10 +18,8 @@ from sqlalchemy import and_, select
 
 from ..crypto import hash_token, tokens_equal
 from ..models import ProviderConnection, ScimToken, Tenant
-from ..models.meta import utcnow
 from ..permissions import Principal, ScimContext
 from ..tenancy import request_subdomain, use_tenant
-from .log import ENVIRON_KEY
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
@@ -124,9 +122,6 @@ class ScimBearerPolicy:
         provider = getattr(request.context, "provider_name", "")
         caller: ScimCaller | None = getattr(request, "scim_caller", None)
         request.scim_refusal = Refusal.no_token
-        entry = request.environ.get(ENVIRON_KEY)
-        if entry is not None and tenant is not None:
-            entry.tenant_id, entry.provider = tenant.id, provider
         if tenant is None or caller is None or not caller.presented:
             return None
         request.scim_refusal = Refusal.bad_token
@@ -140,9 +135,6 @@ class ScimBearerPolicy:
             request.scim_refusal = Refusal.scim_disabled
             return None
         request.scim_refusal = None
-        if entry is not None:
-            entry.token_id = token.id
-            entry.touch_token = needs_last_used_update(token, utcnow())
         return ScimIdentity(token=token, connection=connection, tenant_id=tenant.id,
                             provider=provider)
 
