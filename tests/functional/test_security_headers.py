@@ -87,7 +87,8 @@ def production_app(app_settings):
     settings = dict(app_settings)
     settings.update({"trainmeuk.environment": "production",
                      "trainmeuk.secret_keys": "Zq8vN2xRk5TbW1yLc7HfJ3pDs9GmA4eU6oKi0",
-                     "trainmeuk.cookie_secure": "true"})
+                     "trainmeuk.cookie_secure": "true",
+                     "trainmeuk.password_hashing": "standard"})  # production refuses "testing"
     application = configure(settings).make_wsgi_app()
     yield application
     close_app(application)

@@ -19,7 +19,8 @@ from trainmeuk_identity.events import hook_services, notify_after_commit
 from trainmeuk_identity.models import OutboxMessage, TenantScope, get_tm_session
 from trainmeuk_identity.models.meta import utcnow
 
-from ..support.app import close_app, make_settings, sign_in, tenant_app
+from ..support.app import TEST_SECRET, close_app, make_settings, sign_in, tenant_app
+from ..support.cli import write_ini
 from ..support.scim import ScimClient, enable_scim, new_user
 from ..support.servers import MailSink, free_port
 
@@ -176,11 +177,9 @@ def test_smtp_outage_neither_fails_the_request_and_the_mail_follows_later(databa
 
 
 def test_account_created_from_the_console_is_queued_with_the_public_address(tmp_path, database_url, tenant,
-                                                                           session_factory):
-    from .test_cli_scim import run, write_ini
-
-    ini = write_ini(tmp_path / "dev.ini", database_url)
-    result = run(ini, "user", "create", "--tenant", tenant.subdomain, "--email", "console@acme.example",
+                                                                           session_factory, console):
+    ini = write_ini(tmp_path, database_url, TEST_SECRET, environment="development", name="dev.ini")
+    result = console(ini, "user", "create", "--tenant", tenant.subdomain, "--email", "console@acme.example",
                  "--name", "Con Sole")
     assert result.returncode == 0, result.stderr
     [queued] = outbox_for(session_factory, "console@acme.example")

@@ -28,7 +28,8 @@ def migrate(url: str) -> None:
 
 def make_settings(database_url: str, **overrides: Any) -> dict[str, Any]:
     """Settings of an app under test. Passwords are hashed with the cheap test-only
-    profile (``trainmeuk.password_hashing = testing``), which production refuses."""
+    profile (``trainmeuk.password_hashing = testing``), except in production, which
+    refuses it."""
     settings: dict[str, Any] = {
         "sqlalchemy.url": database_url,
         "trainmeuk.environment": "testing",
@@ -43,6 +44,9 @@ def make_settings(database_url: str, **overrides: Any) -> dict[str, Any]:
         "retry.attempts": "3",
     }
     settings.update(overrides)
+    if (settings["trainmeuk.environment"] == "production"
+            and "trainmeuk.password_hashing" not in overrides):
+        del settings["trainmeuk.password_hashing"]  # production refuses the test profile
     return settings
 
 
