@@ -28,10 +28,6 @@ def bind_tenant(session: Session, tenant_id: str) -> None:
     session.info[_TENANT_KEY] = tenant_id
 
 
-def bound_tenant(session: Session) -> str | None:
-    return session.info.get(_TENANT_KEY)
-
-
 @event.listens_for(Session, "do_orm_execute")
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
     tenant_id = state.session.info.get(_TENANT_KEY)

@@ -50,9 +50,5 @@ class Tenant(UUIDPrimaryKey, Timestamps, Base):
     # When true, only admins may use a local password; everyone else signs in with SSO.
     require_sso: Mapped[bool] = mapped_column(default=False)
 
-    @property
-    def is_active(self) -> bool:
-        return self.status == TenantStatus.active
-
     def __repr__(self) -> str:
         return f"<Tenant {self.subdomain}>"

@@ -202,16 +202,4 @@ def to_sql(scim_filter: ScimFilter[Any], attributes: AttributeMap,
     return SqlFilter(scim_filter, attributes, dialect).visit(scim_filter.ast)
 
 
-def parse(text: str, model: Any) -> ScimFilter[Any]:
-    """Parse and check ``text`` against ``model``; bad filters raise ``invalidFilter``."""
-    try:
-        parsed = ScimFilter[model](text)
-        parsed._validate_semantics()
-        return parsed
-    except InvalidFilterException:
-        raise
-    except (ValueError, TypeError) as exc:
-        raise InvalidFilterException(detail=f"Invalid filter {text!r}: {exc}") from None
-
-
-__all__ = ["AttributeMap", "Column", "FilterNode", "parse", "to_sql"]
+__all__ = ["AttributeMap", "Column", "FilterNode", "to_sql"]

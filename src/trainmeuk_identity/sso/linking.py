@@ -120,9 +120,3 @@ def _store_link(scope: TenantScope, user: User, provider: str, issuer_tenant: st
         return winner is not None and winner.user_id == user.id
     return True
 
-
-def linked_identities(scope: TenantScope, user: User) -> list[SsoIdentity]:
-    return list(scope.session.scalars(
-        scope.select(SsoIdentity).where(SsoIdentity.user_id == user.id)
-        .order_by(SsoIdentity.created_at)))
-

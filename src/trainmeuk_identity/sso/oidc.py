@@ -95,10 +95,6 @@ class MetadataCache:
             self._docs[url] = (time.monotonic(), doc)
         return doc
 
-    def forget(self, url: str) -> None:
-        with self._lock:
-            self._docs.pop(url, None)
-
 
 def authorization_url(metadata: dict[str, Any], *, client_id: str, redirect_uri: str,
                       scope: str, state: str, nonce: str, verifier: str,

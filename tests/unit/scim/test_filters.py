@@ -1,24 +1,32 @@
-"""SCIM filters become SQLAlchemy expressions through the declared attribute maps."""
+"""SCIM filters become SQLAlchemy expressions through the declared attribute maps.
+
+A filter is read as the endpoint reads it: validated as a SearchRequest under the Entra
+dialect's policy (``scim/protocol.py``), then turned into SQL by ``filters.to_sql``.
+"""
 
 from __future__ import annotations
 
 import pytest
-from scim2_models import InvalidFilterException
+from scim2_models import Context, InvalidFilterException, SearchRequest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trainmeuk_identity.models import Group, User
-from trainmeuk_identity.scim import filters
+from trainmeuk_identity.providers.entra import EntraProvider
+from trainmeuk_identity.scim import filters, protocol
 from trainmeuk_identity.scim.group_store import GROUP_ATTRIBUTES
-from trainmeuk_identity.scim.schema import GroupResource, UserResource
+from trainmeuk_identity.scim.schema import GroupResource, UserResource, scim_service
 from trainmeuk_identity.scim.store import USER_ATTRIBUTES
 
 SQLITE = sqlite.dialect()
+POLICY = scim_service(EntraProvider()).policy
 
 
 def sql(text: str, model=UserResource, attributes=USER_ATTRIBUTES, table=User,
         dialect=SQLITE) -> tuple[str, dict]:
-    where = filters.to_sql(filters.parse(text, model), attributes, dialect.name)
+    search = protocol.checked_search(protocol.validate(
+        protocol.parametrised(SearchRequest, model), {"filter": text}, Context.SEARCH_REQUEST, POLICY))
+    where = filters.to_sql(search.filter, attributes, dialect.name)
     compiled = select(table.id).where(where).compile(dialect=dialect)
     return str(compiled), compiled.params
 
