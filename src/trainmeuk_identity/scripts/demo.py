@@ -8,20 +8,20 @@ import sys
 from sqlalchemy import select
 
 from ..accounts import create_user, reactivate, set_password
+from ..console import console
 from ..models import Tenant, TenantScope, User
-from .cli import Context
 
 DEMO_SUBDOMAIN = "demo"
 DEMO_ADMIN = "admin@demo.example"
 
 
 def main(argv: list[str]) -> int:
-    ctx = Context(argv[1] if len(argv) > 1 else "development.ini")
     port = "6543"
-    base = ctx.settings["trainmeuk.base_domain"]
     # A fresh password every run, so whoever runs `make run` can always sign in.
     password = secrets.token_urlsafe(12)
-    with ctx.transaction() as (session, _tm):
+    with console(argv[1] if len(argv) > 1 else "development.ini") as ctx, \
+            ctx.transaction() as (session, _tm):
+        base = ctx.settings["trainmeuk.base_domain"]
         tenant = session.scalar(select(Tenant).where(Tenant.subdomain == DEMO_SUBDOMAIN))
         if tenant is None:
             tenant = Tenant(subdomain=DEMO_SUBDOMAIN, display_name="Demo Organisation")
