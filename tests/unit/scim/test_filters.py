@@ -24,8 +24,8 @@ POLICY = scim_service(EntraProvider()).policy
 
 def sql(text: str, model=UserResource, attributes=USER_ATTRIBUTES, table=User,
         dialect=SQLITE) -> tuple[str, dict]:
-    search = protocol.checked_search(protocol.validate(
-        protocol.parametrised(SearchRequest, model), {"filter": text}, Context.SEARCH_REQUEST, POLICY))
+    search = protocol.validate(protocol.parametrised(SearchRequest, model), {"filter": text},
+                               Context.SEARCH_REQUEST, POLICY)
     where = filters.to_sql(search.filter, attributes, dialect.name)
     compiled = select(table.id).where(where).compile(dialect=dialect)
     return str(compiled), compiled.params
