@@ -46,6 +46,11 @@ class MethodNotAllowed(SCIMException):
     _default_detail = "This SCIM endpoint does not support that HTTP method"
 
 
+class UnsupportedMediaType(SCIMException):
+    status = 415
+    _default_detail = "Send SCIM requests as application/scim+json in UTF-8"
+
+
 def error_response(exc: SCIMException, headers: dict[str, str] | None = None) -> Response:
     error = exc.to_error()
     return scim_error_response(int(error.status or exc.status), error.detail or exc.detail,
@@ -69,6 +74,25 @@ def not_an_object() -> SCIMException:
 
 def bad_value(detail: str) -> SCIMException:
     return InvalidValueException(detail=detail)
+
+
+def too_deep(limit: int) -> SCIMException:
+    return InvalidSyntaxException(
+        detail=f"The request body nests objects or arrays more than {limit} levels deep; "
+               "SCIM resources never need that many.")
+
+
+def unstorable_text(where: str) -> SCIMException:
+    return InvalidValueException(
+        detail=f"The value of '{where}' contains a NUL character (\\u0000) or an unpaired "
+               "surrogate (\\ud800-\\udfff), which TrainMeUK cannot store; send plain "
+               "UTF-8 text.")
+
+
+def too_long(attribute: str, limit: int, length: int) -> SCIMException:
+    return InvalidValueException(
+        detail=f"'{attribute}' is {length} characters long; TrainMeUK stores at most {limit}. "
+               f"Shorten it in the identity provider (or map a shorter attribute to it).")
 
 
 def scim_exception_view(exc: SCIMException, request: Request) -> Response:

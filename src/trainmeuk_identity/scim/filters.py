@@ -9,8 +9,10 @@ values travel as bound parameters.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from scim2_models import InvalidFilterException, ScimFilter
@@ -31,6 +33,17 @@ from scim2_models.path import (
 from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, true
 
 from ..folding import fold
+
+#: Limits of one filter (docs/scim.md): its length in characters, its comparisons and
+#: presence tests, and how deep ``and``/``or``/``not``/``[...]`` nest. Entra and Okta
+#: send one comparison; a filter of thousands would hold a database connection for
+#: seconds, so it is refused before any SQL is built.
+MAX_FILTER_LENGTH = 2000
+MAX_FILTER_TERMS = 50
+MAX_FILTER_DEPTH = 8
+#: What no database column can hold: NUL, and halves of surrogate pairs (invalid UTF-8).
+#: A filter's string literal can carry them as JSON escapes (``"\\u0000"``).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,15 @@ class AttributeMap:
                        "id, userName, externalId, displayName, emails, active, members "
                        "or meta.lastModified instead.")
         return found
+
+
+_TEXT_ONLY = frozenset({CompareOperator.co, CompareOperator.sw, CompareOperator.ew})
+_ORDERING = frozenset({CompareOperator.gt, CompareOperator.ge, CompareOperator.lt,
+                       CompareOperator.le})
+
+
+def _is_a(target: Any, kinds: type | tuple[type, ...]) -> bool:
+    return isinstance(target, type) and issubclass(target, kinds)
 
 
 def _like_escape(value: str) -> str:
@@ -140,6 +162,14 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
         path = self._path(node.attr_path)
         binding = self.filter.resolve_comparison(path)
         spec = self.attributes.column(binding, str(path))
+        if node.op in _TEXT_ONLY and _is_a(binding.target_type, (datetime, bool, int, float)):
+            raise InvalidFilterException(
+                detail=f"'{path}' is not text: co, sw and ew compare text only (RFC 7644 "
+                       "§3.4.2.2); use eq, ne, gt, ge, lt or le.")
+        if node.op in _ORDERING and _is_a(binding.target_type, bool):
+            raise InvalidFilterException(
+                detail=f"'{path}' is true or false: gt, ge, lt and le do not apply (RFC 7644 "
+                       "§3.4.2.2); use eq or ne.")
         value = coerce_value(binding, node.value, node.op)
         column = spec.column
         if isinstance(value, str) and not binding.case_exact:
@@ -196,10 +226,46 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
         return position > 0
 
 
+def check_value(node: Any) -> None:
+    """A comparison's string value must be storable text (no NUL, no lone surrogate)."""
+    value = getattr(node, "value", None)
+    if isinstance(value, str) and UNSTORABLE.search(value):
+        raise InvalidFilterException(
+            detail="A value in the filter contains a NUL character (\\u0000) or an unpaired "
+                   "surrogate (\\ud800-\\udfff), which no TrainMeUK attribute can hold.")
+
+
+def check_complexity(scim_filter: ScimFilter[Any]) -> None:
+    """Refuse a filter beyond MAX_FILTER_TERMS terms or MAX_FILTER_DEPTH levels."""
+    terms = 0
+    stack: list[tuple[Any, int]] = [(scim_filter.ast, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_FILTER_DEPTH:
+            raise InvalidFilterException(
+                detail=f"The filter nests more than {MAX_FILTER_DEPTH} levels of and/or/not "
+                       "and brackets; TrainMeUK does not accept deeper filters.")
+        if isinstance(node, LogicalExpr):
+            stack.extend((term, depth + 1) for term in node.terms)
+        elif isinstance(node, Not):
+            stack.append((node.expr, depth + 1))
+        elif isinstance(node, ValuePath):
+            stack.append((node.val_filter, depth + 1))
+        else:
+            terms += 1
+            check_value(node)
+            if terms > MAX_FILTER_TERMS:
+                raise InvalidFilterException(
+                    detail=f"The filter has more than {MAX_FILTER_TERMS} comparisons; TrainMeUK "
+                           f"accepts at most {MAX_FILTER_TERMS} in one query. Split it into "
+                           "several queries.")
+
+
 def to_sql(scim_filter: ScimFilter[Any], attributes: AttributeMap,
            dialect: str) -> ColumnElement[bool]:
     """The WHERE clause for ``scim_filter`` (already parsed and bound to its model)."""
     return SqlFilter(scim_filter, attributes, dialect).visit(scim_filter.ast)
 
 
-__all__ = ["AttributeMap", "Column", "FilterNode", "to_sql"]
+__all__ = ["MAX_FILTER_DEPTH", "MAX_FILTER_LENGTH", "MAX_FILTER_TERMS", "UNSTORABLE",
+           "AttributeMap", "Column", "FilterNode", "check_complexity", "check_value", "to_sql"]

@@ -14,10 +14,12 @@ from typing import Any
 
 from scim2_models import (
     InvalidFilterException,
+    InvalidPathException,
     InvalidValueException,
     NotFoundException,
     PatchOp,
     SearchRequest,
+    TooManyException,
     UniquenessException,
 )
 from scim2_models.path import (
@@ -51,10 +53,16 @@ GROUP_ATTRIBUTES = filters.AttributeMap(
 )
 
 
+#: Members added or removed by one request (docs/scim.md): each is a bound parameter of
+#: one statement, and databases cap those (PostgreSQL at 65,535).
+MAX_MEMBERS_PER_REQUEST = 10_000
+
+
 def _filtered_ids(node: FilterNode) -> list[str]:
     """The ids ``members[value eq "a" or value eq "b"]`` names."""
     if isinstance(node, Comparison) and node.op == CompareOperator.eq \
             and node.attr_path.attr.casefold() == "value" and node.attr_path.sub_attr is None:
+        filters.check_value(node)
         return [str(node.value)]
     if isinstance(node, LogicalExpr) and node.op == LogicalOperator.or_:
         return [i for term in node.terms for i in _filtered_ids(term)]
@@ -74,6 +82,15 @@ def _member_values(value: Any) -> list[str]:
         elif entry not in (None, {}, ""):
             raise InvalidValueException(
                 detail=f"A member must be given as {{\"value\": \"<user id>\"}}; got {entry!r}.")
+    return ids
+
+
+def _at_most(ids: list[str]) -> list[str]:
+    if len(ids) > MAX_MEMBERS_PER_REQUEST:
+        raise TooManyException(
+            detail=f"The request names {len(ids)} members; TrainMeUK takes at most "
+                   f"{MAX_MEMBERS_PER_REQUEST} in one request. Send the rest in further "
+                   "PATCH requests.")
     return ids
 
 
@@ -129,7 +146,7 @@ class GroupStore:
 
     # -- members --------------------------------------------------------------------------
     def _known_users(self, ids: Iterable[str]) -> list[str]:
-        wanted = list(dict.fromkeys(ids))
+        wanted = _at_most(list(dict.fromkeys(ids)))
         if not wanted:
             return []
         known = set(self.scope.session.scalars(
@@ -156,7 +173,7 @@ class GroupStore:
         stmt = delete(GroupMember).where(GroupMember.tenant_id == self.scope.tenant_id,
                                          GroupMember.group_id == group.id)
         if ids is not None:
-            ids = list(ids)
+            ids = _at_most(list(dict.fromkeys(ids)))
             if not ids:
                 return
             stmt = stmt.where(GroupMember.user_id.in_(ids))
@@ -204,8 +221,12 @@ class GroupStore:
         for operation in patch.operations or []:
             op = operation.op.value
             path = operation.path
-            if path is not None and path.resolve() is not None \
-                    and path.resolve().field_name == "members":
+            binding = path.resolve() if path is not None else None
+            if path is not None and binding is None:
+                raise InvalidPathException(
+                    detail=f"A group has no attribute {str(path)[:200]!r}; TrainMeUK groups "
+                           "take displayName, externalId and members.")
+            if binding is not None and binding.field_name == "members":
                 self._patch_members(group, op, path, operation.value)
             elif path is None and isinstance(operation.value, dict) and any(
                     k.casefold() == "members" for k in operation.value):
@@ -213,12 +234,13 @@ class GroupStore:
                 key = next(k for k in value if k.casefold() == "members")
                 self._patch_members(group, op, None, value.pop(key))
                 if value:
-                    others.append(type(operation)(op=operation.op, value=value))
+                    # Already validated as part of the request: not validated again.
+                    others.append(type(operation).model_construct(op=operation.op, value=value))
             else:
                 others.append(operation)
         if others:
             resource = self.resource(group, None)
-            if type(patch)(operations=others).patch(resource, scim_policy=policy):
+            if type(patch).model_construct(operations=others).patch(resource, scim_policy=policy):
                 self._check_unique(resource, group)
                 mapping.apply_group(group, resource)
                 flush_unique(self.scope, f"A group named {resource.display_name!r}")

@@ -66,7 +66,7 @@ class GroupsSearch(_GroupViews):
 class GroupItem(_GroupViews):
     @property
     def group_id(self) -> str:
-        return str(self.request.matchdict["id"])
+        return protocol.resource_id(self.request, "group")
 
     @view_config(request_method="GET")
     def get(self) -> Response:
@@ -87,7 +87,7 @@ class GroupItem(_GroupViews):
         group = self.store.get_for_change(self.group_id)
         self.store.patch(group, protocol.read_patch(self.request, GroupResource, "Group"),
                          self.scim.policy)
-        if not self.request.GET:  # no attributes asked for: nothing to read back
+        if not protocol.query(self.request):  # no attributes asked for: nothing to read back
             return protocol.respond(None, 204)
         return self._one(group, Context.RESOURCE_PATCH_RESPONSE)
 

@@ -14,7 +14,9 @@ from typing import Any
 
 from scim2_models import Context, EnterpriseUser, ScimPolicy
 
+from ..folding import fold
 from ..models import Group, User, UserEmail
+from . import errors
 from .schema import GroupResource, UserResource
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -27,8 +29,66 @@ DETACHED_AT = "_detached_at"  # set when provisioning deleted the account (DELET
 DETACHED_FROM = "_detached_from"
 PRIVATE_KEYS = (DETACHED_AT, DETACHED_FROM)
 
+#: Attributes never stored, whatever the provider sends: a SCIM ``password`` is ignored
+#: (accounts sign in through SSO or a password set in TrainMeUK, never one provisioned).
+IGNORED_ATTRIBUTES = frozenset({"password"})
+
 # Reading back what was stored keeps anything unknown instead of refusing it.
 _STORED = ScimPolicy(unknown=ScimPolicy.Unknown.keep)
+
+
+def _length(column: Any) -> int:
+    return int(column.property.columns[0].type.length)
+
+
+# (SCIM attribute, how to read it from the resource, its column's size, compared folded)
+# — read from the model once, so a value too long for its column is a 400 naming it,
+# never a database error.
+_USER_LENGTHS: tuple[tuple[str, Any, int, bool], ...] = (
+    ("userName", lambda r: r.user_name, _length(User.user_name), True),
+    ("externalId", lambda r: r.external_id, _length(User.external_id), False),
+    ("name.givenName", lambda r: r.name.given_name if r.name else None, _length(User.given_name), False),
+    ("name.familyName", lambda r: r.name.family_name if r.name else None, _length(User.family_name), False),
+    ("displayName", lambda r: r.display_name, _length(User.display_name), False),
+    ("title", lambda r: r.title, _length(User.job_title), False),
+)
+_EXTENSION_LENGTHS: tuple[tuple[str, Any, int], ...] = (
+    ("department", lambda e: e.department, _length(User.department)),
+    ("employeeNumber", lambda e: e.employee_number, _length(User.employee_number)),
+    ("manager.value", lambda e: e.manager.value if e.manager else None, _length(User.manager_id)),
+)
+_EMAIL_VALUE = _length(UserEmail.value)
+_EMAIL_TYPE = _length(UserEmail.type)
+_GROUP_LENGTHS: tuple[tuple[str, Any, int, bool], ...] = (
+    ("displayName", lambda r: r.display_name, _length(Group.display_name), True),
+    ("externalId", lambda r: r.external_id, _length(Group.external_id), False),
+)
+
+
+def _check_length(attribute: str, value: Any, limit: int, folded: bool = False) -> None:
+    if value is None:
+        return
+    text = str(value)
+    length = max(len(text), len(fold(text) or "")) if folded else len(text)
+    if length > limit:
+        raise errors.too_long(attribute, limit, length)
+
+
+def check_user_lengths(resource: Any) -> None:
+    for attribute, read, limit, folded in _USER_LENGTHS:
+        _check_length(attribute, read(resource), limit, folded)
+    extension = resource[EnterpriseUser]
+    if extension is not None:
+        for attribute, read, limit in _EXTENSION_LENGTHS:
+            _check_length(f"{ENTERPRISE}:{attribute}", read(extension), limit)
+    for email in resource.emails or []:
+        _check_length("emails.value", email.value, _EMAIL_VALUE, True)
+        _check_length("emails.type", email.type, _EMAIL_TYPE)
+
+
+def check_group_lengths(resource: Any) -> None:
+    for attribute, read, limit, folded in _GROUP_LENGTHS:
+        _check_length(attribute, read(resource), limit, folded)
 
 
 def _iso(value: datetime) -> str:
@@ -137,6 +197,8 @@ def _dump(resource: Any) -> dict[str, Any]:
         data.pop(key, None)
     # Attributes of schemas we do not publish, kept as the provider spelled them.
     data.update({k: v for k, v in resource.unknown_attributes.items() if k not in data})
+    for key in [k for k in data if k.casefold() in IGNORED_ATTRIBUTES]:
+        del data[key]
     return data
 
 
@@ -144,6 +206,7 @@ def apply_user(user: User, resource: Any) -> None:
     """Write ``resource`` into the row's columns and stored representation.
 
     ``active`` is left to the caller, which deactivates through ``accounts``."""
+    check_user_lengths(resource)
     user.user_name = resource.user_name
     user.external_id = resource.external_id or None
     name = resource.name
@@ -208,6 +271,7 @@ def group_resource(group: Group, groups_url: str, users_url: str,
 
 def apply_group(group: Group, resource: Any) -> None:
     """Write everything but the members (stored as rows, not in the document)."""
+    check_group_lengths(resource)
     group.display_name = resource.display_name
     group.external_id = resource.external_id or None
     data = _dump(resource)

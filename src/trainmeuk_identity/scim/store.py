@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from scim2_models import NotFoundException, SearchRequest, UniquenessException
+from scim2_models import ConflictException, NotFoundException, SearchRequest, UniquenessException
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -69,8 +69,8 @@ class Page:
 
 
 def page_bounds(search: SearchRequest[Any]) -> tuple[int, int]:
-    start = search.start_index or 1
-    count = DEFAULT_COUNT if search.count is None else min(search.count, MAX_RESULTS)
+    start = max(search.start_index or 1, 1)
+    count = DEFAULT_COUNT if search.count is None else max(0, min(search.count, MAX_RESULTS))
     return start, count
 
 
@@ -181,7 +181,22 @@ class UserStore:
         self._set_active(user, resource.active is not False, reason="disabled")
         flush_unique(self.scope, f"A user with userName {resource.user_name!r}")
 
+    def _keep_an_admin(self, user: User) -> None:
+        """Refuse to deactivate the tenant's last active administrator: nobody could
+        administer the organisation (the admin console refuses it too)."""
+        other = self.scope.session.scalar(
+            select(User.id).where(User.tenant_id == self.scope.tenant_id, User.is_admin.is_(True),
+                                  User.active.is_(True), User.id != user.id).limit(1))
+        if other is None:
+            raise ConflictException(
+                detail=f"{user.user_name} is the only active administrator of this organisation "
+                       "in TrainMeUK; deactivating or deleting it would leave nobody able to "
+                       "administer the organisation. Make another account an administrator in "
+                       "TrainMeUK (Admin → Users) first, then retry.")
+
     def _set_active(self, user: User, active: bool, *, reason: str) -> bool:
+        if not active and user.active and user.is_admin:
+            self._keep_an_admin(user)
         if active and accounts.reactivate(user):
             self.events("user_reactivated", user=user)
             return True

@@ -54,7 +54,7 @@ class UsersSearch(_UserViews):
 class UserItem(_UserViews):
     @property
     def user_id(self) -> str:
-        return str(self.request.matchdict["id"])
+        return protocol.resource_id(self.request, "user")
 
     @view_config(request_method="GET")
     def get(self) -> Response:
