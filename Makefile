@@ -37,6 +37,10 @@ chromium: ## install Debian's Chromium for the browser tests, if missing
 test: install chromium lint ## lint, then the test suite (TRAINMEUK_DATABASE_URL selects the database)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+.PHONY: fuzz
+fuzz: install ## long property-based run of the SCIM endpoint (FUZZ_EXAMPLES=10000 per target; see tests/fuzz/RESULTS.md)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10000} $(BIN)/pytest tests/fuzz -p no:randomly -p no:cacheprovider --hypothesis-show-statistics $(PYTEST_ARGS)
+
 .PHONY: lint
 lint: install ## ruff, the architecture contracts (setup.cfg [importlinter]) and no import cycles
 	$(BIN)/ruff check src tests plugins bench .ci
