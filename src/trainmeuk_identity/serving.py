@@ -15,7 +15,7 @@ waitress's ``host:port`` form). The environment wins over the file:
 
 - ``TRAINMEUK_LISTEN=host:port`` (several separated by spaces) -- the listen address;
 - ``TRAINMEUK_WORKERS`` -- worker processes (default: the CPUs this process may use);
-- ``TRAINMEUK_THREADS`` -- threads per worker (default 8; each worker's database
+- ``TRAINMEUK_THREADS`` -- threads per worker (default 16; each worker's database
   pool is sized to match unless ``sqlalchemy.pool_size`` says otherwise).
 
 Forwarded headers are not gunicorn's business here: the application itself honours

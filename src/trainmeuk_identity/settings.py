@@ -38,7 +38,9 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
 
 # Threads per worker process of the production server (serving.py); each worker's
 # database pool holds as many connections unless sqlalchemy.pool_size says otherwise.
-DEFAULT_THREADS = 8
+# More threads than one SCIM token may hold in a process (its running share plus its
+# queue, scim/limits.py), so one tenant's burst always leaves threads for the others.
+DEFAULT_THREADS = 16
 # Connections a worker may open beyond its pool (the mail worker thread, bursts).
 DEFAULT_POOL_OVERFLOW = 4
 
@@ -62,8 +64,8 @@ DEFAULTS: dict[str, str] = {
 SCIM_LIMIT_SETTINGS: dict[str, tuple[str, str]] = {
     # setting: (environment variable, default)
     # Per token, requests running at once in one process, and more waiting for that share
-    "trainmeuk.scim.max_concurrent_per_token": ("TRAINMEUK_SCIM_MAX_CONCURRENT_PER_TOKEN", "8"),
-    "trainmeuk.scim.max_queued_per_token": ("TRAINMEUK_SCIM_MAX_QUEUED_PER_TOKEN", "16"),
+    "trainmeuk.scim.max_concurrent_per_token": ("TRAINMEUK_SCIM_MAX_CONCURRENT_PER_TOKEN", "2"),
+    "trainmeuk.scim.max_queued_per_token": ("TRAINMEUK_SCIM_MAX_QUEUED_PER_TOKEN", "8"),
     # ... for at most this many seconds before 429 (Entra allows a request 60 s);
     "trainmeuk.scim.queue_timeout": ("TRAINMEUK_SCIM_QUEUE_TIMEOUT", "10"),
     # per token, requests per second over all processes, counted in windows of this

@@ -70,8 +70,8 @@ WARN_EVERY = 60.0  # seconds between warnings that the counts cannot be shared
 
 @dataclass(frozen=True)
 class LimitSettings:
-    max_concurrent: int = 8  # 0: no concurrency share
-    max_queued: int = 16
+    max_concurrent: int = 2  # per process: a token's fair share of the CPU; 0: no share
+    max_queued: int = 8  # per process: admitted beyond the share, to wait for a turn
     queue_timeout: float = 10.0
     rate_limit: float = 100.0  # requests/s per token over all processes; 0: no ceiling
     rate_window: int = 1
@@ -381,9 +381,10 @@ def warn_below_entra_pace(limits: LimitSettings) -> None:
         log.warning("trainmeuk.scim.rate_limit = %g is below Microsoft Entra's pace "
                     "(keep it at %g or more): provisioning jobs may be throttled and "
                     "quarantined", limits.rate_limit, ENTRA_FLOOR_RATE)
-    if limits.max_concurrent and limits.max_concurrent < ENTRA_FLOOR_CONCURRENT:
-        log.warning("trainmeuk.scim.max_concurrent_per_token = %d is below %d: "
-                    "Entra's parallel requests will queue", limits.max_concurrent,
+    admitted = limits.max_concurrent + limits.max_queued
+    if limits.max_concurrent and admitted < ENTRA_FLOOR_CONCURRENT:
+        log.warning("trainmeuk.scim.max_concurrent_per_token + max_queued_per_token = %d is "
+                    "below %d: Entra's parallel requests may get 429", admitted,
                     ENTRA_FLOOR_CONCURRENT)
 
 
