@@ -47,13 +47,13 @@ class ScimRequest:
     def base_url(self) -> str:
         return endpoint_url(self.request, self.provider_name)
 
-    @property
+    @cached_property
     def users_url(self) -> str:
-        return f"{self.base_url}/Users"
+        return self.request.route_url("scim.users.collection", provider=self.provider_name)
 
-    @property
+    @cached_property
     def groups_url(self) -> str:
-        return f"{self.base_url}/Groups"
+        return self.request.route_url("scim.groups.collection", provider=self.provider_name)
 
     def notify(self, hook: str, **kwargs: Any) -> None:
         """Announce a change after commit (``user_provisioned`` and friends)."""
