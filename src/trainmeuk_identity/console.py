@@ -17,6 +17,7 @@ from typing import Any
 import transaction
 from pyramid.paster import bootstrap
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .events import hook_services, notify_after_commit
@@ -90,3 +91,7 @@ def console(config_uri: str) -> Iterator[Console]:
         yield Console(config_uri, env)
     finally:
         env["closer"]()
+        # Its connections end with the command, also when called in-process (tests).
+        for value in list(env["registry"].values()):
+            if isinstance(value, Engine):
+                value.dispose()
