@@ -183,11 +183,15 @@ class UserStore:
 
     def _keep_an_admin(self, user: User) -> None:
         """Refuse to deactivate the tenant's last active administrator: nobody could
-        administer the organisation (the admin console refuses it too)."""
-        other = self.scope.session.scalar(
-            select(User.id).where(User.tenant_id == self.scope.tenant_id, User.is_admin.is_(True),
-                                  User.active.is_(True), User.id != user.id).limit(1))
-        if other is None:
+        administer the organisation (the admin console refuses it too). The active
+        admins' rows are locked, in id order, so two requests deactivating the last two
+        at once are serialised and the second sees that the first has gone."""
+        with self.scope.session.no_autoflush:  # this account's row is locked in order too
+            admins = self.scope.session.scalars(
+                select(User.id).where(User.tenant_id == self.scope.tenant_id,
+                                      User.is_admin.is_(True), User.active.is_(True))
+                .order_by(User.id).with_for_update()).all()
+        if not any(admin != user.id for admin in admins):
             raise ConflictException(
                 detail=f"{user.user_name} is the only active administrator of this organisation "
                        "in TrainMeUK; deactivating or deleting it would leave nobody able to "
