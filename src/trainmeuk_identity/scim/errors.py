@@ -105,7 +105,7 @@ def scim_forbidden_view(exc: HTTPForbidden, request: Request) -> Response:
     """401 for a missing or wrong token, 403 while SCIM is switched off, 404 for a
     provider that does not exist (no token can be valid for it)."""
     provider = getattr(getattr(request, "context", None), "provider_name", None)
-    if not provider or provider not in request.registry["providers"]:
+    if not provider or request.providers.get(provider) is None:
         return scim_error_response(404, f"There is no SCIM endpoint for provider {provider!r} "
                                         "at this address.")
     refusal = getattr(request, "scim_refusal", Refusal.no_token)
