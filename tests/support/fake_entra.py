@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import secrets
 import threading
@@ -68,6 +69,12 @@ class Grant:
     redeemed: bool = False
 
 
+# RSA private keys that FakeEntra.new_key hands out in turn, each time with a fresh kid.
+KEY_POOL_SIZE = 6
+_KEY_MATERIAL: list[Any] = []
+_key_slots = itertools.cycle(range(KEY_POOL_SIZE))
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -116,7 +123,15 @@ class FakeEntra:
 
     @staticmethod
     def new_key() -> RSAKey:
-        return RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(8), "use": "sig"})
+        """A signing key with a key id of its own. Making an RSA key costs ~0.1 s and a
+        test run needs about a hundred, so the key material comes round from a small
+        pool: keys are told apart by ``kid`` (the app takes a token's key from the
+        directory's JWKS by ``kid``, and no directory publishes two of one material)."""
+        slot = next(_key_slots)
+        if slot >= len(_KEY_MATERIAL):
+            _KEY_MATERIAL.append(RSAKey.generate_key(2048).raw_value)
+        return RSAKey.import_key(_KEY_MATERIAL[slot],
+                                 parameters={"kid": secrets.token_hex(8), "use": "sig"})
 
     def add_app(self, directory: FakeDirectory, redirect_uris: set[str] | None = None) -> tuple[FakeApp, str]:
         secret = secrets.token_urlsafe(30).replace("-", "~")

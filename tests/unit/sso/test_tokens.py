@@ -22,11 +22,15 @@ CLIENT = "client-1"
 NONCE = "n-0123456789"
 
 
+# The directory's first key, made once (an RSA key costs ~0.1 s to make).
+K1 = RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig"})
+
+
 class Keys:
     """A JWKS endpoint in memory that counts its fetches."""
 
     def __init__(self) -> None:
-        self.keys = [RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig"})]
+        self.keys = [K1]
         self.fetches = 0
         self.fail = False
 
