@@ -88,7 +88,7 @@ class Deployment:
             "trainmeuk.mail_worker": "false", "mail.host": "127.0.0.1", "mail.port": "1",
             "retry.attempts": "3",
         }).make_wsgi_app()
-        factory = self.app.registry["dbsession_factory"]
+        factory = self.app.registry["cross_tenant_session_factory"]
         with factory() as session, session.begin():
             tenant = Tenant(subdomain=self.subdomain, display_name="Benchmark Ltd")
             session.add(tenant)

@@ -22,7 +22,7 @@ def bulk_users(deployment: Deployment, count: int, prefix: str) -> list[str]:
     """Accounts written straight to the database (faster than SCIM for set-up)."""
     ids = [str(uuid.uuid4()) for _ in range(count)]
     now = utcnow()
-    factory = deployment.app.registry["dbsession_factory"]
+    factory = deployment.app.registry["cross_tenant_session_factory"]
     for start in range(0, count, CHUNK):
         rows = [{"id": ids[i], "tenant_id": deployment.tenant_id,
                  "user_name": f"{prefix}{i}@bench.example", "user_name_key": f"{prefix}{i}@bench.example",
@@ -37,7 +37,7 @@ def bulk_users(deployment: Deployment, count: int, prefix: str) -> list[str]:
 
 def bulk_group(deployment: Deployment, name: str, member_ids: list[str]) -> str:
     group_id = str(uuid.uuid4())
-    factory = deployment.app.registry["dbsession_factory"]
+    factory = deployment.app.registry["cross_tenant_session_factory"]
     with factory() as session, session.begin():
         session.add(Group(id=group_id, tenant_id=deployment.tenant_id, display_name=name,
                           scim_provider="entra", scim_resource={}))

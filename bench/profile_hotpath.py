@@ -37,7 +37,7 @@ def build(url: str) -> tuple[TestApp, Any, dict[str, str]]:
         "trainmeuk.base_domain": "localhost", "trainmeuk.secret_keys": SECRET,
         "trainmeuk.mail_worker": "false", "mail.host": "127.0.0.1", "mail.port": "1",
     }).make_wsgi_app()
-    factory = app.registry["dbsession_factory"]
+    factory = app.registry["cross_tenant_session_factory"]
     with factory() as session, session.begin():
         tenant = Tenant(subdomain="prof", display_name="Profile Ltd")
         session.add(tenant)

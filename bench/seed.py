@@ -45,7 +45,7 @@ def seed(url: str, tenants: int, users: int, members: int, first: int = 1) -> li
         "trainmeuk.base_domain": "trainmeuk.com", "trainmeuk.secret_keys": SECRET,
         "trainmeuk.mail_worker": "false", "mail.host": "127.0.0.1", "mail.port": "1",
     }).make_wsgi_app()
-    factory = app.registry["dbsession_factory"]
+    factory = app.registry["cross_tenant_session_factory"]
     seeded = []
     try:
         for index in range(first, first + tenants):

@@ -26,7 +26,7 @@ def _statements(deployment: Deployment, call) -> int:
 
 
 def run_signin_queries(deployment: Deployment, accounts: int = 200) -> dict[str, int]:
-    factory = deployment.app.registry["dbsession_factory"]
+    factory = deployment.app.registry["cross_tenant_session_factory"]
     with factory() as session, session.begin():
         scope = TenantScope(session, deployment.tenant_id)
         email = "signin@bench.example"

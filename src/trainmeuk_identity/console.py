@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .events import hook_services, notify_after_commit
-from .models import Tenant
+from .models import Tenant, get_tm_session
 from .providers import ProviderRegistry
 
 #: Settings a script's ``bootstrap`` overrides in the ini (see :func:`trainmeuk_identity.main`).
@@ -66,10 +66,13 @@ class Console:
 
     @contextmanager
     def transaction(self) -> Iterator[tuple[Session, transaction.TransactionManager]]:
-        """One transaction: committed if the block ends normally, else rolled back."""
+        """One transaction: committed if the block ends normally, else rolled back.
+        Console commands work across tenants: their session is on the cross-tenant path
+        (on PostgreSQL the role ``trainmeuk_cross_tenant``, see models/isolation.py),
+        never the requests' restricted one."""
         tm = self.request.tm
         with tm:
-            yield self.request.dbsession, tm
+            yield get_tm_session(self.registry["cross_tenant_session_factory"], tm), tm
 
     def tenant(self, session: Session, subdomain: str) -> Tenant:
         tenant = session.scalar(select(Tenant).where(Tenant.subdomain == subdomain.lower()))

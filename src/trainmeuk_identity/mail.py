@@ -224,7 +224,8 @@ def wake_worker_after_commit(request: Any) -> None:
 
 def includeme(config: Any) -> None:
     settings = config.get_settings()
-    worker = MailWorker(config.registry["dbsession_factory"], build_mailer(settings),
+    # The outbox of every tenant: the cross-tenant path (models/isolation.py).
+    worker = MailWorker(config.registry["cross_tenant_session_factory"], build_mailer(settings),
                         sender=settings["mail.default_sender"])
     config.registry["mail_worker"] = worker
     if as_bool(settings["trainmeuk.mail_worker"]):

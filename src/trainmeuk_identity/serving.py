@@ -126,9 +126,10 @@ def before_fork(app: Any) -> None:
     worker = registry.get("mail_worker")
     if worker is not None:
         worker.hand_over_to_children()  # each worker process starts its own (mail.py)
-    engine = registry.get("db_engine")
-    if engine is not None:
-        engine.dispose()
+    for key in ("db_engine", "cross_tenant_engine"):
+        engine = registry.get(key)
+        if engine is not None:
+            engine.dispose()
 
 
 def check_pool(app: Any, threads: int) -> None:

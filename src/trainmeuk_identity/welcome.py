@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from . import mail
 from .auth.views import SET_PASSWORD_LINK_LIFETIME, set_password_link
-from .models import ProviderConnection, Tenant, TenantScope, User
+from .models import ProviderConnection, Tenant, TenantScope, User, bind_tenant
 from .providers import HookServices, hookimpl
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,7 @@ def user_provisioned(tenant: Tenant, user: User, provider: str | None,
         log.warning("no welcome email for %s: hook called without services", user.id)
         return
     with services.session_factory() as session, session.begin():
+        bind_tenant(session, tenant.id)  # its own transaction, for this tenant only
         queued = enqueue_welcome(session, services, tenant, user.id)
     if queued and services.mail_worker is not None:
         services.mail_worker.wake()

@@ -16,7 +16,7 @@ from trainmeuk_identity import configure
 from trainmeuk_identity.accounts import create_user
 from trainmeuk_identity.connections import get_or_create_connection
 from trainmeuk_identity.events import hook_services, notify_after_commit
-from trainmeuk_identity.models import OutboxMessage, TenantScope, get_tm_session
+from trainmeuk_identity.models import OutboxMessage, TenantScope, bind_tenant, get_tm_session
 from trainmeuk_identity.models.meta import utcnow
 
 from ..support.app import TEST_SECRET, close_app, make_settings, sign_in, tenant_app
@@ -114,6 +114,7 @@ def test_a_rolled_back_create_sends_nothing(mail_app, tenant, session_factory, s
     tm = transaction.TransactionManager(explicit=True)
     tm.begin()
     session = get_tm_session(mail_app.registry["dbsession_factory"], tm)
+    bind_tenant(session, tenant.id)  # as a request does: row-level security on PostgreSQL
     user = create_user(TenantScope(session, tenant.id), email="never@acme.example")
     session.flush()
     notify_after_commit(tm, pm, "user_provisioned", tenant=tenant, user=user, provider=None,
@@ -122,6 +123,7 @@ def test_a_rolled_back_create_sends_nothing(mail_app, tenant, session_factory, s
     # Same path, committed: that one is delivered, and the aborted one never was.
     tm.begin()
     session = get_tm_session(mail_app.registry["dbsession_factory"], tm)
+    bind_tenant(session, tenant.id)  # as a request does: row-level security on PostgreSQL
     user = create_user(TenantScope(session, tenant.id), email="kept@acme.example")
     session.flush()
     notify_after_commit(tm, pm, "user_provisioned", tenant=tenant, user=user, provider=None,

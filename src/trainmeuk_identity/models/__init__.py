@@ -21,6 +21,7 @@ from .audit import AuditEvent
 from .connection import ProviderConnection, ScimToken
 from .credentials import LoginFailure, PasswordToken
 from .group import Group, GroupMember
+from .isolation import APP_ROLE, CROSS_TENANT_ROLE, run_as
 from .meta import Base, metadata
 from .outbox import OutboxMessage
 from .provisioning_log import ProvisioningLogEntry
@@ -33,16 +34,19 @@ from .tenant import Tenant, TenantStatus
 from .user import User, UserEmail, UserSource
 
 __all__ = [
-    "AuditEvent", "Base", "Group", "GroupMember", "LoginFailure", "OutboxMessage",
-    "PasswordToken", "ProviderConnection", "ProvisioningLogEntry", "ScimRateCount", "ScimToken",
-    "SsoIdentity", "SsoStateUse", "StaffSession", "Tenant", "TenantScope", "TenantStatus", "User", "UserEmail",
-    "UserSource", "bind_tenant", "get_engine", "get_session_factory", "get_tm_session",
-    "metadata",
+    "APP_ROLE", "CROSS_TENANT_ROLE", "AuditEvent", "Base", "Group", "GroupMember", "LoginFailure",
+    "OutboxMessage", "PasswordToken", "ProviderConnection", "ProvisioningLogEntry", "ScimRateCount",
+    "ScimToken", "SsoIdentity", "SsoStateUse", "StaffSession", "Tenant", "TenantScope",
+    "TenantStatus", "User", "UserEmail", "UserSource", "bind_tenant", "get_engine",
+    "get_session_factory", "get_tm_session", "metadata",
 ]
 
 configure_mappers()
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections of the cross-tenant engine per process: its background threads (mail,
+# provisioning log) and the odd console command; more open beyond it when needed.
+CROSS_TENANT_POOL_SIZE = 2
 
 # Every engine of this process. A forked child (a gunicorn worker: pserve loads the
 # app in the master, then the server forks) must not share its parent's pooled
@@ -94,9 +98,14 @@ def _retry_after_disconnect(context: Any) -> None:
 
 
 def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.", *,
-               read_only: bool = False) -> Engine:
+               read_only: bool = False, role: str | None = None,
+               pool_size: int | None = None) -> Engine:
     """The engine for ``settings``. ``read_only`` engines (tests, reports) start plain
-    SQLite transactions, which never hold the write lock and so never block writers."""
+    SQLite transactions, which never hold the write lock and so never block writers.
+    ``role``: on PostgreSQL, every connection switches to this database role when it is
+    opened (:data:`APP_ROLE` for requests, :data:`CROSS_TENANT_ROLE` for work across
+    tenants; see :mod:`.isolation`); None keeps the role the URL logs in as (migrations,
+    tests' set-up)."""
     options: dict[str, Any] = {}
     url = str(settings[prefix + "url"])
     if url.startswith("sqlite"):
@@ -109,7 +118,9 @@ def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.", *,
         if prefix + "pool_pre_ping" not in settings:
             options["pool_pre_ping"] = False
         # One connection per server thread (sqlalchemy.pool_size, TRAINMEUK_DB_POOL_SIZE).
-        if prefix + "pool_size" not in settings:
+        if pool_size is not None:
+            options["pool_size"] = pool_size
+        elif prefix + "pool_size" not in settings:
             options["pool_size"] = DEFAULT_THREADS
         if prefix + "max_overflow" not in settings:
             options["max_overflow"] = DEFAULT_POOL_OVERFLOW
@@ -118,6 +129,8 @@ def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.", *,
         _configure_sqlite(engine, immediate=not read_only)
     else:
         event.listen(engine, "handle_error", _retry_after_disconnect)
+        if role is not None:
+            run_as(engine, role)
     _ENGINES.add(engine)
     return engine
 
@@ -141,10 +154,17 @@ def includeme(config: Any) -> None:
     config.include("pyramid_tm")
     config.include("pyramid_retry")
 
-    engine = get_engine(settings)
+    # Requests: the restricted role, which sees only the transaction's tenant's rows.
+    engine = get_engine(settings, role=APP_ROLE)
     session_factory = get_session_factory(engine)
     config.registry["dbsession_factory"] = session_factory
     config.registry["db_engine"] = engine
+    # Work across tenants (the console, the mail worker, the provisioning-log writer):
+    # an engine of its own, never a request's session. On SQLite there are no roles.
+    cross_engine = engine if engine.dialect.name == "sqlite" else get_engine(
+        settings, role=CROSS_TENANT_ROLE, pool_size=CROSS_TENANT_POOL_SIZE)
+    config.registry["cross_tenant_engine"] = cross_engine
+    config.registry["cross_tenant_session_factory"] = get_session_factory(cross_engine)
 
     def dbsession(request: Any) -> Session:
         return get_tm_session(session_factory, request.tm, request=request)

@@ -3,7 +3,9 @@
 A session bound to a tenant (``bind_tenant``) adds ``tenant_id = <tenant>`` to every
 ORM SELECT, UPDATE and DELETE on a :class:`TenantScoped` model, and refuses to flush a
 tenant-owned row of another tenant. Views use :class:`TenantScope` to build queries
-and add rows; the session-level criteria are the net under it.
+and add rows; the session-level criteria are the net under it. On PostgreSQL the
+binding also sets the tenant of the session's transactions, which the row-level
+security policies read (:mod:`.isolation`): the net under both.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from . import isolation
 from .meta import TenantScoped
 
 T = TypeVar("T", bound=TenantScoped)
@@ -24,8 +27,21 @@ class CrossTenantWrite(RuntimeError):
     """A row of another tenant was about to be written through a tenant-bound session."""
 
 
-def bind_tenant(session: Session, tenant_id: str) -> None:
+def bind_tenant(session: Session, tenant_id: str, *, set_in_database: bool = False) -> None:
+    """Scope ``session`` to ``tenant_id``: its ORM queries (here) and, on PostgreSQL, its
+    transactions (row-level security). ``set_in_database``: the statement that loaded
+    the tenant already set it for the current transaction (``isolation.tenant_setter``);
+    otherwise a transaction under way gets it now, and each later one when it begins."""
     session.info[_TENANT_KEY] = tenant_id
+    if not set_in_database and _has_connection(session):
+        isolation.set_tenant(session, tenant_id)
+
+
+def _has_connection(session: Session) -> bool:
+    """A transaction under way on a connection (else ``after_begin`` sets the tenant when
+    the session first uses one)."""
+    transaction = session.get_transaction()
+    return transaction is not None and bool(getattr(transaction, "_connections", True))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -42,6 +58,13 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
                 track_closure_variables=False,
             )
         )
+
+
+@event.listens_for(Session, "after_begin")
+def _set_tenant_of_transaction(session: Session, transaction: Any, connection: Any) -> None:
+    tenant_id = session.info.get(_TENANT_KEY)
+    if tenant_id is not None:
+        isolation.set_tenant(connection, tenant_id)
 
 
 @event.listens_for(Session, "before_flush")

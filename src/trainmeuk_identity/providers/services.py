@@ -17,7 +17,12 @@ class HookServices:
     ended: the application settings, a session factory for a short transaction of the
     hook's own, the mail worker to wake (None where the application runs none, e.g. the
     console script), the provider registry, and ``base_url(subdomain)``, a tenant's
-    public address for links. Built by :func:`trainmeuk_identity.events.hook_services`."""
+    public address for links. Built by :func:`trainmeuk_identity.events.hook_services`.
+
+    The session factory is the requests' own: on PostgreSQL its sessions see no
+    tenant's rows until bound to one, so a hook binds its session to the tenant it works
+    for first (``trainmeuk_identity.models.bind_tenant(session, tenant.id)``, as the
+    welcome email does; see docs/decisions/0015-row-level-security.md)."""
 
     settings: Mapping[str, Any]
     session_factory: sessionmaker[Session]

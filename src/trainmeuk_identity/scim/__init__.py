@@ -32,6 +32,7 @@ def includeme(config: Any) -> None:
     add_method_not_allowed(config)
     include_errors(config)
     # Entries are written in batches by a background thread of each process.
-    config.registry[REGISTRY_KEY] = start_log(config.registry["dbsession_factory"])
+    # Entries of every tenant in one INSERT: the cross-tenant path (models/isolation.py).
+    config.registry[REGISTRY_KEY] = start_log(config.registry["cross_tenant_session_factory"])
     # The entry learns who is provisioning once the route has read the caller.
     config.add_subscriber(describe_caller, ContextFound)

@@ -17,9 +17,9 @@ from pyramid.request import Request
 from sqlalchemy import and_, select
 
 from ..crypto import hash_token, tokens_equal
-from ..models import ProviderConnection, ScimToken, Tenant
+from ..models import ProviderConnection, ScimToken, Tenant, isolation
 from ..permissions import Principal, ScimContext
-from ..tenancy import request_subdomain, use_tenant
+from ..tenancy import request_subdomain, use_tenant, with_tenant_setter
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
@@ -83,19 +83,24 @@ def load_caller(request: Request) -> ScimCaller:
     presented = bearer_token(request)
     session = request.dbsession
     if presented is None:
-        tenant = session.scalar(select(Tenant).where(Tenant.subdomain == subdomain))
+        tenant = session.scalar(with_tenant_setter(
+            session, select(Tenant).where(Tenant.subdomain == subdomain)))
         return ScimCaller(tenant=tenant)
     digest = hash_token(presented)
-    row = session.execute(
-        select(Tenant, ScimToken, ProviderConnection)
-        .outerjoin(ScimToken, and_(ScimToken.tenant_id == Tenant.id,
-                                   ScimToken.token_hash == digest, ScimToken.revoked_at.is_(None)))
-        .outerjoin(ProviderConnection, and_(ProviderConnection.id == ScimToken.connection_id,
-                                            ProviderConnection.tenant_id == Tenant.id))
-        .where(Tenant.subdomain == subdomain)).first()
+    # The tenant is not known yet, so on PostgreSQL row-level security would hide every
+    # token: the token and its connection are found by hash through the functions made
+    # for that (isolation.scim_credentials); the same statement sets the tenant.
+    tokens, connections, parameters = isolation.scim_credentials(session, digest)
+    row = session.execute(with_tenant_setter(session,
+        select(Tenant, tokens, connections)
+        .outerjoin(tokens, and_(tokens.tenant_id == Tenant.id,
+                                tokens.token_hash == digest, tokens.revoked_at.is_(None)))
+        .outerjoin(connections, and_(connections.id == tokens.connection_id,
+                                     connections.tenant_id == Tenant.id))
+        .where(Tenant.subdomain == subdomain)), parameters).first()
     if row is None:
         return ScimCaller(tenant=None, presented=True)
-    tenant, token, connection = row
+    tenant, token, connection = row[:3]
     if token is None or not tokens_equal(token.token_hash, digest):
         token = connection = None
     return ScimCaller(tenant=tenant, token=token, connection=connection, presented=True)
@@ -110,7 +115,7 @@ def scim_root(request: Request) -> ScimContext:
         request.dbsession.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     caller = load_caller(request)
     request.scim_caller = caller
-    use_tenant(request, caller.tenant)
+    use_tenant(request, caller.tenant, set_in_database=True)
     return ScimContext(request)
 
 

@@ -1,0 +1,176 @@
+"""Tenant isolation enforced by PostgreSQL itself: row-level security.
+
+The ORM already adds the tenant to every query of a tenant-bound session
+(:mod:`.scoping`); this is the net under that net. On PostgreSQL every tenant-owned
+table has row-level security (migration ``0005``), and its policy lets the
+application's role see and write only rows whose ``tenant_id`` is the transaction's
+tenant, the setting :data:`TENANT_SETTING`. A query with no tenant set sees no
+tenant-owned row at all. Two roles, both without ``BYPASSRLS`` and owning no table:
+
+- :data:`APP_ROLE` (``trainmeuk_app``): everything a request does for its tenant. The
+  engine of requests switches to it when it opens a connection (``SET ROLE``), so the
+  database URL may name any role that is a member of it, even a superuser.
+- :data:`CROSS_TENANT_ROLE` (``trainmeuk_cross_tenant``): the explicit path for work
+  that spans tenants (the console script, the mail worker, the provisioning-log writer,
+  migrations' data fixes, tests' set-up). It has its own engine
+  (``get_engine(..., cross_tenant=True)``), never used by a request's session.
+
+The transaction's tenant is set by the app, folded into a statement it sends anyway
+where it can (:func:`tenant_setter`: the query that loads the tenant by its subdomain
+also sets it), else by one ``SELECT set_config(...)`` when a tenant-bound session
+begins a transaction (:func:`set_tenant`). In a transaction the setting is local to it
+(``set_config(..., true)``, i.e. ``SET LOCAL``); on a connection in AUTOCOMMIT (SCIM
+reads, which send no BEGIN) it is set for the session and reset when the connection
+goes back to the pool (:func:`_reset_tenant_on_return`), so it never outlives the request.
+
+On SQLite every function here does nothing: SQLite has no roles or policies.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from sqlalchemy import String, bindparam, column, event, func, literal, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+TENANT_SETTING = "app.tenant_id"
+APP_ROLE = "trainmeuk_app"
+CROSS_TENANT_ROLE = "trainmeuk_cross_tenant"
+
+#: connection-record flag: the tenant was set for the session (AUTOCOMMIT), reset it
+_SESSION_LEVEL_KEY = "trainmeuk.tenant_on_session"
+_ROLE_KEY = "trainmeuk.role"
+
+
+def uses_row_security(bind: Engine | Connection | None) -> bool:
+    """True where the database enforces isolation (PostgreSQL)."""
+    return bind is not None and bind.dialect.name == "postgresql"
+
+
+# -- roles ---------------------------------------------------------------------------------
+
+def _outside_transaction(dbapi_connection: Any, sql: str) -> None:
+    """Run ``sql`` on a psycopg connection as a statement of its own (not in a
+    transaction a later rollback would undo), leaving the connection as it was."""
+    autocommit = dbapi_connection.autocommit
+    if not autocommit:
+        dbapi_connection.rollback()  # nothing is pending when a connection is set up or returned
+        dbapi_connection.autocommit = True
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        if not autocommit:
+            dbapi_connection.autocommit = False
+
+
+def run_as(engine: Engine, role: str) -> None:
+    """Every connection of ``engine`` switches to ``role`` when it is opened (once per
+    connection, not per request), and is reset to no tenant when it goes back to the pool."""
+    if not uses_row_security(engine):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _set_role(dbapi_connection: Any, connection_record: Any) -> None:
+        _outside_transaction(dbapi_connection, f'SET ROLE "{role}"')
+        connection_record.info[_ROLE_KEY] = role
+
+    event.listen(engine, "reset", _reset_tenant_on_return)
+
+
+def _reset_tenant_on_return(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+    """A tenant set for the whole session (AUTOCOMMIT) ends with the request: reset it
+    before anyone else checks the connection out. A failure here makes the pool discard
+    the connection (SQLAlchemy invalidates a connection whose reset raised)."""
+    if connection_record is None or not connection_record.info.pop(_SESSION_LEVEL_KEY, False):
+        return
+    if getattr(reset_state, "terminate_only", False) or dbapi_connection is None:
+        return
+    _outside_transaction(dbapi_connection, f"RESET {TENANT_SETTING}")
+
+
+# -- the transaction's tenant ------------------------------------------------------------------
+
+def _connection_of(target: Session | Connection) -> Connection:
+    return target.connection() if isinstance(target, Session) else target
+
+
+def tenant_setter(target: Session | Connection, tenant_id: Any) -> ColumnElement[Any] | None:
+    """A column that sets the transaction's tenant to ``tenant_id`` (a value, or a column
+    expression built once, e.g. ``Tenant.id`` or a CASE over it), to be added to a
+    statement sent anyway: the one that loads the tenant. None where the database does
+    not enforce isolation (SQLite): add nothing."""
+    connection = _connection_of(target)
+    if not uses_row_security(connection):
+        return None
+    local = not connection.connection.dbapi_connection.autocommit
+    if not local:
+        # No transaction: the setting lasts as long as the session, until the pool resets it.
+        connection.info[_SESSION_LEVEL_KEY] = True
+    if isinstance(tenant_id, str):
+        return func.set_config(TENANT_SETTING, literal(tenant_id, String), local)
+    return _setter_of(tenant_id, local)
+
+
+@functools.lru_cache(maxsize=32)
+def _setter_of(expression: Any, local: bool) -> ColumnElement[Any]:
+    """The setter of a column expression, built once (requests call it every time)."""
+    return func.set_config(TENANT_SETTING, expression, local).label("trainmeuk_tenant")
+
+
+def set_tenant(target: Session | Connection, tenant_id: str) -> None:
+    """Set the transaction's tenant now, in a statement of its own (one round trip);
+    for a session whose tenant is known before its transaction's first statement."""
+    setter = tenant_setter(target, tenant_id)
+    if setter is not None:
+        _connection_of(target).execute(select(setter))
+
+
+def current_tenant(target: Session | Connection) -> str | None:
+    """The transaction's tenant as the database sees it (tests, diagnostics)."""
+    connection = _connection_of(target)
+    if not uses_row_security(connection):
+        return None
+    value = connection.scalar(select(func.current_setting(TENANT_SETTING, True)))
+    return value or None
+
+
+# -- before the tenant is known ----------------------------------------------------------------
+
+def scim_credentials(session: Session, token_hash: str) -> tuple[Any, Any, dict[str, str]]:
+    """What to select ScimToken and ProviderConnection rows from when looking a SCIM
+    token up by the SHA-256 of the presented value, before the tenant is known, and the
+    parameters to execute that statement with.
+
+    On PostgreSQL, the SECURITY DEFINER functions ``trainmeuk_scim_token`` and
+    ``trainmeuk_scim_token_connection`` (migration 0005): they return only the token with
+    that hash and its connection, so they reveal nothing to anyone who does not hold the
+    token. Elsewhere the tables themselves."""
+    from .connection import ProviderConnection, ScimToken
+
+    if not uses_row_security(session.get_bind()):
+        return ScimToken, ProviderConnection, {}
+    tokens, connections = _credential_sources()
+    return tokens, connections, {_TOKEN_HASH.key: token_hash}
+
+
+_TOKEN_HASH = bindparam("trainmeuk_scim_token_hash", type_=String)
+
+
+@functools.cache
+def _credential_sources() -> tuple[Any, Any]:
+    """Built once per process (an aliased entity is costly to build on every request)."""
+    from .connection import ProviderConnection, ScimToken
+
+    return (_by_hash(ScimToken, "trainmeuk_scim_token"),
+            _by_hash(ProviderConnection, "trainmeuk_scim_token_connection"))
+
+
+def _by_hash(model: Any, function: str) -> Any:
+    table = model.__table__
+    rows = getattr(func, function)(_TOKEN_HASH).table_valued(
+        *(column(c.name, c.type) for c in table.columns), name=f"{table.name}_by_hash")
+    return aliased(model, rows, adapt_on_names=True)

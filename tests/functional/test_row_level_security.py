@@ -1,0 +1,230 @@
+"""Isolation enforced by PostgreSQL itself (issue 8, item 3): row-level security.
+
+Raw SQL that forgets the tenant filter sees only the transaction's tenant's rows, and
+none when no tenant is set; the application's role cannot switch the policies off;
+the pre-tenant lookups (tenant by subdomain, SCIM token by hash) and the explicit
+cross-tenant path still work. On SQLite nothing of this exists and nothing changes.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
+from webtest import TestApp
+
+from trainmeuk_identity.models import (
+    APP_ROLE,
+    CROSS_TENANT_ROLE,
+    Tenant,
+    TenantScope,
+    User,
+    bind_tenant,
+    isolation,
+    metadata,
+)
+from trainmeuk_identity.models.meta import TenantScoped
+from trainmeuk_identity.scim import tokens
+
+# Not TenantScoped (its tenant is nullable) but holds people's addresses and links.
+ALSO_PROTECTED = {"mail_outbox"}
+
+
+def tenant_owned_tables() -> set[str]:
+    from trainmeuk_identity.models import Base
+
+    return {m.class_.__tablename__ for m in Base.registry.mappers
+            if issubclass(m.class_, TenantScoped)} | ALSO_PROTECTED
+
+
+@pytest.fixture
+def postgresql(app):
+    if app.registry["db_engine"].dialect.name != "postgresql":
+        pytest.skip("row-level security exists on PostgreSQL only")
+    return app.registry["db_engine"]
+
+
+@pytest.fixture
+def two_tenants(factory, tenant, other_tenant):
+    mine = factory.user(tenant, "ann@acme.example")
+    theirs = factory.user(other_tenant, "bob@globex.example")
+    return mine, theirs
+
+
+def user_tenants(connection) -> set[str]:
+    # Deliberately no WHERE: the query a forgetful developer would write.
+    return set(connection.execute(text("SELECT tenant_id FROM users")).scalars())
+
+
+def test_every_tenant_owned_table_has_row_level_security(postgresql):
+    with postgresql.connect() as connection:
+        protected = set(connection.execute(text(
+            "SELECT relname FROM pg_class WHERE relrowsecurity AND relkind = 'r'")).scalars())
+        policies = set(connection.execute(text(
+            "SELECT tablename FROM pg_policies WHERE :role = ANY(roles)"), {"role": APP_ROLE}).scalars())
+    assert tenant_owned_tables() <= protected
+    assert tenant_owned_tables() <= policies
+    assert tenant_owned_tables() <= set(metadata.tables)
+
+
+def test_raw_sql_without_a_tenant_sees_no_tenants_rows(postgresql, two_tenants, tenant):
+    with postgresql.connect() as connection:
+        assert connection.scalar(text("SELECT current_user")) == APP_ROLE
+        assert isolation.current_tenant(connection) is None
+        assert user_tenants(connection) == set()
+        for table in sorted(tenant_owned_tables()):
+            assert connection.scalar(text(f"SELECT count(*) FROM {table}")) == 0, table
+        # The tenants themselves stay readable: a request finds its tenant by subdomain
+        # before any tenant is set.
+        assert connection.scalar(text("SELECT count(*) FROM tenants WHERE id = :id"),
+                                 {"id": tenant.id}) == 1
+
+
+def test_raw_sql_with_a_tenant_sees_and_writes_only_that_tenants_rows(
+        postgresql, two_tenants, tenant, other_tenant):
+    mine, theirs = two_tenants
+    with postgresql.connect() as connection:
+        with connection.begin():
+            isolation.set_tenant(connection, tenant.id)
+            assert user_tenants(connection) == {tenant.id}
+            assert connection.scalar(text("SELECT count(*) FROM users WHERE id = :id"),
+                                     {"id": theirs.id}) == 0
+            # Changing another tenant's rows changes nothing...
+            changed = connection.execute(text("UPDATE users SET job_title = 'pwned'"))
+            assert changed.rowcount == 1  # only this tenant's one account
+            assert connection.execute(text("DELETE FROM users WHERE id = :id"),
+                                      {"id": theirs.id}).rowcount == 0
+        # ... and a row of another tenant cannot be written at all.
+        with pytest.raises(DBAPIError, match="row-level security"):
+            with connection.begin():
+                isolation.set_tenant(connection, tenant.id)
+                connection.execute(text("UPDATE users SET tenant_id = :other WHERE id = :id"),
+                                   {"other": other_tenant.id, "id": mine.id})
+        with connection.begin():  # SET LOCAL: the tenant ended with its transaction
+            assert user_tenants(connection) == set()
+
+
+def test_a_tenant_bound_session_sets_the_tenant_of_each_transaction(app, postgresql, two_tenants,
+                                                                    tenant, other_tenant):
+    with app.registry["dbsession_factory"]() as session:
+        bind_tenant(session, tenant.id)
+        assert user_tenants(session) == {tenant.id}
+        session.commit()
+        assert user_tenants(session) == {tenant.id}  # a new transaction, set again
+        bind_tenant(session, other_tenant.id)  # rebinding mid-transaction switches at once
+        assert user_tenants(session) == {other_tenant.id}
+
+
+def test_the_apps_role_cannot_bypass_the_policies(postgresql, two_tenants):
+    with postgresql.connect() as connection:
+        role = connection.execute(text(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+        assert (role.rolsuper, role.rolbypassrls) == (False, False)
+        owned = connection.scalar(text(
+            "SELECT count(*) FROM pg_tables WHERE tableowner = current_user"))
+        assert owned == 0
+        assert connection.scalar(text("SELECT pg_has_role(current_user, :r, 'MEMBER')"),
+                                 {"r": CROSS_TENANT_ROLE}) is False
+        attempts = [
+            "SET row_security = off; SELECT count(*) FROM users",
+            "ALTER TABLE users DISABLE ROW LEVEL SECURITY",
+            "ALTER TABLE users NO FORCE ROW LEVEL SECURITY",
+            "DROP POLICY tenant_isolation ON users",
+            "CREATE POLICY everything ON users USING (true)",
+            "INSERT INTO tenants (id, subdomain, display_name, status, require_sso, created_at, "
+            "updated_at) VALUES ('x', 'x', 'x', 'active', false, now(), now())",
+            "DELETE FROM tenants",
+        ]
+    for statement in attempts:
+        with postgresql.connect() as connection, pytest.raises(DBAPIError):
+            for part in statement.split("; "):
+                connection.execute(text(part))
+
+
+def test_the_app_updates_only_its_own_tenant(postgresql, tenant, other_tenant):
+    with postgresql.connect() as connection, connection.begin():
+        isolation.set_tenant(connection, tenant.id)
+        changed = connection.execute(text("UPDATE tenants SET require_sso = require_sso"))
+        assert changed.rowcount == 1
+        connection.rollback()
+
+
+def test_the_cross_tenant_path_sees_every_tenant(app, postgresql, two_tenants, tenant, other_tenant):
+    engine = app.registry["cross_tenant_engine"]
+    assert engine is not postgresql
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT current_user")) == CROSS_TENANT_ROLE
+        assert {tenant.id, other_tenant.id} <= user_tenants(connection)
+    with app.registry["cross_tenant_session_factory"]() as session:
+        assert {u.tenant_id for u in session.query(User)} >= {tenant.id, other_tenant.id}
+
+
+def test_the_background_writers_work_across_tenants(app, postgresql, tenant, other_tenant,
+                                                    session_factory):
+    """The provisioning-log writer puts entries of several tenants in one INSERT, and the
+    mail worker claims the outbox of every tenant: both on the cross-tenant path."""
+    from trainmeuk_identity import mail
+    from trainmeuk_identity.models import OutboxMessage, ProvisioningLogEntry
+    from trainmeuk_identity.scim.log import PendingEntry, row_of
+
+    writer = app.registry["provisioning_log"]
+    for t in (tenant, other_tenant):
+        writer.add(row_of(PendingEntry(method="GET", path="/scim/entra/v2/Users", tenant_id=t.id),
+                          200, None, "rls-test"))
+    assert writer.flush() >= 2
+    worker = app.registry["mail_worker"]
+    assert worker.session_factory is app.registry["cross_tenant_session_factory"]
+    with session_factory() as session, session.begin():
+        for t in (tenant, other_tenant):
+            mail.enqueue(session, recipient=f"x@{t.subdomain}.example", subject="s", body_text="b",
+                         tenant_id=t.id)
+    with worker.session_factory() as session:
+        logged = {e.tenant_id for e in session.query(ProvisioningLogEntry)
+                  .filter(ProvisioningLogEntry.request_id == "rls-test")}
+        queued = {m.tenant_id for m in session.query(OutboxMessage)
+                  .filter(OutboxMessage.tenant_id.in_([tenant.id, other_tenant.id]))}
+    assert logged == queued == {tenant.id, other_tenant.id}
+
+
+def test_a_scim_read_leaves_no_tenant_on_the_pooled_connection(app, postgresql, tenant,
+                                                              session_factory, monkeypatch):
+    """SCIM GETs run without a transaction: their tenant is set for the connection (in
+    the caller's query) and reset, one statement, when it goes back to the pool."""
+    with session_factory() as session, session.begin():
+        _, issued = tokens.enable_scim(TenantScope(session, tenant.id), "entra")
+    used, resets = [], []
+
+    def checked_out(dbapi_connection, record, proxy):
+        used.append(dbapi_connection)
+
+    real = isolation._outside_transaction
+    monkeypatch.setattr(isolation, "_outside_transaction",
+                        lambda dbapi, sql: (resets.append(sql), real(dbapi, sql)))
+    event.listen(postgresql, "checkout", checked_out)
+    try:
+        TestApp(app).get("/scim/entra/v2/Users", headers={
+            "Host": f"{tenant.subdomain}.localhost", "Authorization": f"Bearer {issued.value}"},
+            status=200)
+    finally:
+        event.remove(postgresql, "checkout", checked_out)
+    assert resets == [f"RESET {isolation.TENANT_SETTING}"]
+    with used[-1].cursor() as cursor:
+        cursor.execute("SELECT current_setting('app.tenant_id', true)")
+        assert cursor.fetchone()[0] in ("", None)
+    used[-1].rollback()
+
+
+def test_sqlite_has_no_roles_and_one_engine(app):
+    if app.registry["db_engine"].dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    assert app.registry["cross_tenant_engine"] is app.registry["db_engine"]
+    with app.registry["dbsession_factory"]() as session:
+        assert isolation.tenant_setter(session, "x") is None
+        assert session.scalar(text("SELECT count(*) FROM tenants")) >= 0
+
+
+def test_tenants_are_created_only_on_the_cross_tenant_path(app, postgresql):
+    with app.registry["dbsession_factory"]() as session:
+        session.add(Tenant(subdomain="rls-refused", display_name="Refused"))
+        with pytest.raises(DBAPIError, match="permission denied"):
+            session.flush()
