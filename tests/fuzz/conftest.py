@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import webtest
-from hypothesis import HealthCheck, settings
 from sqlalchemy import delete, select
 
 from trainmeuk_identity import configure
@@ -24,21 +22,8 @@ from trainmeuk_identity.models import Group, GroupMember, Tenant, TenantScope, U
 from trainmeuk_identity.scim import tokens
 
 from ..support.factories import Factory
+from ..support.fuzz import BASE
 from .strategies import ENTRA_GROUP, ENTRA_USER
-
-#: Examples per target; ``make fuzz`` sets it to 10,000.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
-#: A long run draws new examples each time unless FUZZ_DERANDOMIZE=1.
-DERANDOMIZE = os.environ.get("FUZZ_DERANDOMIZE", "1" if EXAMPLES <= 200 else "0") == "1"
-
-settings.register_profile(
-    "scim-fuzz", max_examples=EXAMPLES, derandomize=DERANDOMIZE, deadline=None,
-    database=None, print_blob=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large, HealthCheck.filter_too_much])
-FUZZ_SETTINGS = settings.get_profile("scim-fuzz")
-
-BASE = "/scim/entra/v2"
 
 
 class Target:

@@ -1,5 +1,5 @@
 """Property: whatever arrives at the SCIM endpoint, the answer is never a 5xx, and a
-refused request changes nothing (see conftest.py for the run sizes)."""
+refused request changes nothing (see tests/support/fuzz.py for the run sizes)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from urllib.parse import quote, urlencode
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ..support.fuzz import BASE, FUZZ_SETTINGS
 from . import strategies as gen
-from .conftest import BASE, FUZZ_SETTINGS
 from .strategies import encode
 
 SCIM_JSON = {"Content-Type": "application/scim+json; charset=utf-8"}
