@@ -197,9 +197,9 @@ def test_a_scim_read_leaves_no_tenant_on_the_pooled_connection(app, postgresql, 
     def checked_out(dbapi_connection, record, proxy):
         used.append(dbapi_connection)
 
-    real = isolation._outside_transaction
-    monkeypatch.setattr(isolation, "_outside_transaction",
-                        lambda dbapi, sql: (resets.append(sql), real(dbapi, sql)))
+    real = isolation._reset_tenant
+    monkeypatch.setattr(isolation, "_reset_tenant",
+                        lambda dbapi: (resets.append(f"RESET {isolation.TENANT_SETTING}"), real(dbapi)))
     event.listen(postgresql, "checkout", checked_out)
     try:
         TestApp(app).get("/scim/entra/v2/Users", headers={

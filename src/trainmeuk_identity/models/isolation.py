@@ -31,6 +31,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import psycopg
+from psycopg import pq
 from sqlalchemy import String, bindparam, column, event, func, literal, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, aliased
@@ -89,7 +91,23 @@ def _reset_tenant_on_return(dbapi_connection: Any, connection_record: Any, reset
         return
     if getattr(reset_state, "terminate_only", False) or dbapi_connection is None:
         return
-    _outside_transaction(dbapi_connection, f"RESET {TENANT_SETTING}")
+    _reset_tenant(dbapi_connection)
+
+
+def _reset_tenant(dbapi_connection: Any) -> None:
+    """``RESET app.tenant_id``. On a connection in AUTOCOMMIT (the only kind that sets the
+    tenant for its session) straight through libpq: the cheapest round trip there is,
+    with no cursor and no result to convert."""
+    if not dbapi_connection.autocommit:
+        _outside_transaction(dbapi_connection, _RESET_SQL.decode())
+        return
+    result = dbapi_connection.pgconn.exec_(_RESET_SQL)
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        raise psycopg.OperationalError(
+            f"could not reset {TENANT_SETTING}: {(result.error_message or b'').decode(errors='replace')}")
+
+
+_RESET_SQL = f"RESET {TENANT_SETTING}".encode()
 
 
 # -- the transaction's tenant ------------------------------------------------------------------
