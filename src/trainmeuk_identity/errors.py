@@ -26,7 +26,8 @@ SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 
 def audience(request: Request) -> str:
-    path = request.path_info
+    # The raw path: it may not even decode (a request refused for that is answered here).
+    path = request.environ.get("PATH_INFO", "")
     if path.startswith("/scim/"):
         return "scim"
     if path.startswith("/api/") or path == "/healthz":

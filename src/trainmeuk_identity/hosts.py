@@ -26,6 +26,19 @@ BAD_HOST_MESSAGE = ("The address this request was sent to (its Host header) is n
                     "host name. Use the organisation's address, such as acme.trainmeuk.com.")
 
 
+BAD_PATH_MESSAGE = ("The address this request was sent to is not valid: its path has "
+                    "percent-encoded bytes that are not UTF-8 text.")
+
+
+def decodable_path(request: Request) -> bool:
+    """Whether the URL path is UTF-8 text once percent-decoded (routing needs it)."""
+    try:
+        request.path_info  # noqa: B018 - decoding it is the check
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def split_host(host: str | None) -> tuple[str, str | None] | None:
     """``("acme.example.com", "8443")`` for ``acme.example.com:8443``, ``(name, None)``
     without a port; None unless ``host`` is exactly a host name and an optional port."""
@@ -52,10 +65,13 @@ def host_check_tween_factory(handler: Callable[[Request], Response], registry: A
             host = request.host
         except (KeyError, UnicodeError):  # no Host and no SERVER_NAME; undecodable
             host = None
-        if not valid_host(host):
+        message = None if valid_host(host) else BAD_HOST_MESSAGE
+        if message is None and not decodable_path(request):
+            message = BAD_PATH_MESSAGE
+        if message is not None:
             from .errors import error_response
 
-            return error_response(request, 400, BAD_HOST_TITLE, BAD_HOST_MESSAGE,
+            return error_response(request, 400, BAD_HOST_TITLE, message,
                                   template="error_plain.jinja2")
         return handler(request)
 

@@ -101,3 +101,16 @@ def test_scim_meta_location_keeps_the_port(app, tenant, session_factory):
     assert created.json["meta"]["location"].startswith(
         f"http://{tenant.subdomain}.localhost:6543/scim/entra/v2/Users/")
     assert created.headers["Location"] == created.json["meta"]["location"]
+
+
+@pytest.mark.parametrize(("path", "kind"), [
+    ("/scim/entra/v2/Users/%ff", "application/scim+json"),
+    ("/scim/entra/v2/%c3%28", "application/scim+json"),
+    ("/api/%ff", "application/json"),
+    ("/%ff", "text/html"),
+])
+def test_a_path_that_is_not_utf8_is_refused_in_its_protocols_format(app, tenant, path, kind):
+    browser = webtest.TestApp(app, extra_environ={"HTTP_HOST": f"{tenant.subdomain}.localhost"})
+    response = browser.get(path, status=400, expect_errors=True)
+    assert response.content_type == kind
+    assert "UTF-8" in response.text
