@@ -62,6 +62,17 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+def in_process_app(url: str, base_domain: str = "localhost") -> Any:
+    """The application on ``url`` in this process, without its mail worker (the
+    benchmarks that serve it themselves, profile it or seed its data)."""
+    return configure({
+        "sqlalchemy.url": url, "trainmeuk.environment": "testing",
+        "trainmeuk.base_domain": base_domain, "trainmeuk.secret_keys": SECRET,
+        "trainmeuk.mail_worker": "false", "mail.host": "127.0.0.1", "mail.port": "1",
+        "retry.attempts": "3",
+    }).make_wsgi_app()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -82,12 +93,7 @@ class Deployment:
 
     def start(self, threads: int = 8) -> Deployment:
         migrate(self.url)
-        self.app = configure({
-            "sqlalchemy.url": self.url, "trainmeuk.environment": "testing",
-            "trainmeuk.base_domain": "localhost", "trainmeuk.secret_keys": SECRET,
-            "trainmeuk.mail_worker": "false", "mail.host": "127.0.0.1", "mail.port": "1",
-            "retry.attempts": "3",
-        }).make_wsgi_app()
+        self.app = in_process_app(self.url)
         factory = self.app.registry["cross_tenant_session_factory"]
         with factory() as session, session.begin():
             tenant = Tenant(subdomain=self.subdomain, display_name="Benchmark Ltd")

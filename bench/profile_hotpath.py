@@ -21,22 +21,24 @@ from typing import Any
 
 from webtest import TestApp
 
-from trainmeuk_identity import configure
 from trainmeuk_identity.models import Tenant, TenantScope
 from trainmeuk_identity.scim import tokens
 
-from .harness import SCIM_JSON, SECRET, counting_statements, migrate, postgres_database, sqlite_database
+from .harness import (
+    SCIM_JSON,
+    counting_statements,
+    in_process_app,
+    migrate,
+    postgres_database,
+    sqlite_database,
+)
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
 
 def build(url: str) -> tuple[TestApp, Any, dict[str, str]]:
     migrate(url)
-    app = configure({
-        "sqlalchemy.url": url, "trainmeuk.environment": "testing",
-        "trainmeuk.base_domain": "localhost", "trainmeuk.secret_keys": SECRET,
-        "trainmeuk.mail_worker": "false", "mail.host": "127.0.0.1", "mail.port": "1",
-    }).make_wsgi_app()
+    app = in_process_app(url)
     factory = app.registry["cross_tenant_session_factory"]
     with factory() as session, session.begin():
         tenant = Tenant(subdomain="prof", display_name="Profile Ltd")

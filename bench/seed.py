@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 
 from scim2_models import Context
 
-from trainmeuk_identity import configure
 from trainmeuk_identity.models import Group, GroupMember, Tenant, TenantScope, User, UserSource
 from trainmeuk_identity.scim import mapping, tokens
 from trainmeuk_identity.scim.schema import GroupResource, UserResource
 
 from .cycle import CORE_GROUP, entra_user
-from .harness import SECRET
+from .harness import in_process_app
 
 PROVIDER = "entra"
 
@@ -40,11 +39,7 @@ def subdomain(index: int) -> str:
 def seed(url: str, tenants: int, users: int, members: int, first: int = 1) -> list[SeededTenant]:
     """``tenants`` tenants t<first>.., half in each PATCH dialect, ``users`` users each
     and one group of the first ``members`` of them."""
-    app = configure({
-        "sqlalchemy.url": url, "trainmeuk.environment": "testing",
-        "trainmeuk.base_domain": "trainmeuk.com", "trainmeuk.secret_keys": SECRET,
-        "trainmeuk.mail_worker": "false", "mail.host": "127.0.0.1", "mail.port": "1",
-    }).make_wsgi_app()
+    app = in_process_app(url, base_domain="trainmeuk.com")
     factory = app.registry["cross_tenant_session_factory"]
     seeded = []
     try:
