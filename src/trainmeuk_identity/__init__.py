@@ -20,9 +20,14 @@ def configure(settings: dict[str, Any]) -> Configurator:
     """The whole application, in the order it is assembled."""
     config = Configurator(settings=load_settings(settings))
 
-    # The tween chain, outermost first. Below the last of these: pyramid_tm (one
-    # transaction per request, retried by pyramid_retry; both included by .models),
-    # then Pyramid's exception views and the router.
+    # Libraries: one transaction per request (pyramid_tm, its tween the innermost of
+    # ours), tried again on a retryable error (pyramid_retry, the execution policy
+    # around the whole chain). pyramid_jinja2 comes with .templating below.
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+
+    # The tween chain, outermost first. Below the last of these: pyramid_tm, then
+    # Pyramid's exception views and the router.
     # Request ids first, so every later part can log and show them.
     config.add_tween("trainmeuk_identity.logs.request_id_tween_factory", under=INGRESS)
     # Security headers (CSP, nosniff, Referrer-Policy, no-store, HSTS in production) on

@@ -14,6 +14,8 @@ def format_dt(value: datetime | None, empty: str = "never") -> str:
 
 
 def includeme(config: Any) -> None:
+    # Included here, not in the app factory: this include's ".jinja2" renderer then
+    # overrides pyramid_jinja2's default one instead of conflicting with it.
     config.include("pyramid_jinja2")
     config.add_jinja2_renderer(".jinja2")
     config.add_jinja2_search_path("trainmeuk_identity:templates", name=".jinja2")

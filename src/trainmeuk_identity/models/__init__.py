@@ -151,8 +151,6 @@ def includeme(config: Any) -> None:
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
     settings["tm.annotate_user"] = False
-    config.include("pyramid_tm")
-    config.include("pyramid_retry")
 
     # Requests: the restricted role, which sees only the transaction's tenant's rows.
     engine = get_engine(settings, role=APP_ROLE)
