@@ -4,7 +4,7 @@ it, and a rate ceiling per token shared by every app process.
 A tween between the provisioning log and pyramid_tm, so a request waits here before
 any database connection is checked out or transaction begun, and the log still
 records a ``429``. Limits are keyed by the SHA-256 of the presented bearer token
-(computed once, kept in ``environ[TOKEN_HASH_KEY]``), not by the tenant's host: a
+(computed once per request, :func:`.security.presented_token_hash`), not by the tenant's host: a
 flood of bad tokens on a tenant's host fills its own keys, never the real token's.
 
 Per process, per token:
@@ -46,15 +46,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
-from ..crypto import hash_token
 from ..errors import scim_error_response
 from ..models.rate_limit import ScimRateCount
 from .log import ENVIRON_KEY as LOG_ENVIRON_KEY
+from .security import presented_token_hash
 
 log = logging.getLogger(__name__)
 
-#: ``environ`` key holding the SHA-256 of the presented bearer token (hex), once per request.
-TOKEN_HASH_KEY = "trainmeuk.scim_token_hash"
 _COUNTED_KEY = "trainmeuk.scim_rate_counted"  # a retried attempt is not counted twice
 
 #: Entra's own pace must never meet a limit; below these a warning is logged at start.
@@ -151,13 +149,7 @@ class ScimLimiter:
     @staticmethod
     def key_for(request: Request) -> str:
         """The SHA-256 of the bearer token; requests without one share a key per host."""
-        header = request.headers.get("Authorization", "")
-        scheme, _, value = header.strip().partition(" ")
-        if scheme.lower() == "bearer" and value.strip():
-            digest = hash_token(value.strip())
-            request.environ[TOKEN_HASH_KEY] = digest
-            return digest
-        return "anonymous:" + request.host.lower()[:255]
+        return presented_token_hash(request) or "anonymous:" + request.host.lower()[:255]
 
     def verify(self, key: str, attribution: Attribution) -> None:
         with self._lock:

@@ -55,6 +55,20 @@ def bearer_token(request: Request) -> str | None:
     return value.strip()
 
 
+#: ``environ`` key holding the SHA-256 (hex) of the presented bearer token, or None.
+TOKEN_HASH_KEY = "trainmeuk.scim_token_hash"
+
+
+def presented_token_hash(request: Request) -> str | None:
+    """The stored form of the bearer token this request presents (None without one),
+    computed once per request: the fairness limits key by it, the token lookup finds
+    by it."""
+    if TOKEN_HASH_KEY not in request.environ:
+        presented = bearer_token(request)
+        request.environ[TOKEN_HASH_KEY] = hash_token(presented) if presented else None
+    return request.environ[TOKEN_HASH_KEY]
+
+
 def needs_last_used_update(token: ScimToken, now: datetime) -> bool:
     return token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION
 
@@ -80,13 +94,12 @@ def load_caller(request: Request) -> ScimCaller:
     subdomain = request_subdomain(request)
     if not subdomain:
         return ScimCaller(tenant=None)
-    presented = bearer_token(request)
+    digest = presented_token_hash(request)
     session = request.dbsession
-    if presented is None:
+    if digest is None:
         tenant = session.scalar(with_tenant_setter(
             session, select(Tenant).where(Tenant.subdomain == subdomain)))
         return ScimCaller(tenant=tenant)
-    digest = hash_token(presented)
     # The tenant is not known yet, so on PostgreSQL row-level security would hide every
     # token: the token and its connection are found by hash through the functions made
     # for that (isolation.scim_credentials); the same statement sets the tenant.
