@@ -48,6 +48,7 @@ from sqlalchemy.engine import Engine
 
 from ..errors import scim_error_response
 from ..models.rate_limit import ScimRateCount
+from ..settings import DEFAULTS, NUMERIC_SETTINGS
 from .log import ENVIRON_KEY as LOG_ENVIRON_KEY
 from .security import presented_token_hash
 
@@ -66,27 +67,39 @@ MAX_VERIFIED = 10_000  # tokens remembered per process as seen to authenticate
 WARN_EVERY = 60.0  # seconds between warnings that the counts cannot be shared
 
 
+#: field -> its setting; defaults, types and smallest values live in settings.py
+_SETTING_OF = {
+    "max_concurrent": "trainmeuk.scim.max_concurrent_per_token",
+    "max_queued": "trainmeuk.scim.max_queued_per_token",
+    "queue_timeout": "trainmeuk.scim.queue_timeout",
+    "rate_limit": "trainmeuk.scim.rate_limit",
+    "rate_window": "trainmeuk.scim.rate_window",
+    "sync_interval": "trainmeuk.scim.rate_sync_interval",
+}
+
+
+def _value(field: str, raw: Any) -> Any:
+    kind, _smallest = NUMERIC_SETTINGS[_SETTING_OF[field]]
+    return kind(str(raw).strip())
+
+
+def _default(field: str) -> Any:
+    return _value(field, DEFAULTS[_SETTING_OF[field]])
+
+
 @dataclass(frozen=True)
 class LimitSettings:
-    max_concurrent: int = 2  # per process: a token's fair share of the CPU; 0: no share
-    max_queued: int = 8  # per process: admitted beyond the share, to wait for a turn
-    queue_timeout: float = 10.0
-    rate_limit: float = 100.0  # requests/s per token over all processes; 0: no ceiling
-    rate_window: int = 1
-    sync_interval: float = 0.25
+    max_concurrent: int = _default("max_concurrent")  # per process, a token's share; 0: none
+    max_queued: int = _default("max_queued")  # per process, waiting beyond the share
+    queue_timeout: float = _default("queue_timeout")
+    rate_limit: float = _default("rate_limit")  # requests/s per token, all processes; 0: none
+    rate_window: int = _default("rate_window")
+    sync_interval: float = _default("sync_interval")
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> LimitSettings:
-        def get(name: str, kind: type, default: Any) -> Any:
-            value = settings.get(f"trainmeuk.scim.{name}")
-            return default if value in (None, "") else kind(str(value).strip())
-
-        return cls(max_concurrent=get("max_concurrent_per_token", int, cls.max_concurrent),
-                   max_queued=get("max_queued_per_token", int, cls.max_queued),
-                   queue_timeout=get("queue_timeout", float, cls.queue_timeout),
-                   rate_limit=get("rate_limit", float, cls.rate_limit),
-                   rate_window=max(1, get("rate_window", int, cls.rate_window)),
-                   sync_interval=max(0.05, get("rate_sync_interval", float, cls.sync_interval)))
+        """From settings that ``load_settings`` has filled in and validated."""
+        return cls(**{field: _value(field, settings[name]) for field, name in _SETTING_OF.items()})
 
     @property
     def per_window(self) -> int:
