@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
 from .base import (
+    AppSetting,
     AuthorityError,
     CheckResult,
     ConnectionProbe,
@@ -13,7 +16,9 @@ from .base import (
     PluginLoadError,
     Provider,
     ProviderRegistry,
+    ScimSetup,
     SettingField,
+    SetupGuide,
     SsoProfile,
 )
 from .hookspecs import hookimpl
@@ -21,8 +26,9 @@ from .registry import build_plugin_manager, build_provider_registry
 from .services import HookServices
 
 __all__ = [
-    "AuthorityError", "CheckResult", "ConnectionProbe", "ErrorExplanation", "HookServices",
-    "PluginLoadError", "Provider", "ProviderRegistry", "SettingField", "SsoProfile", "hookimpl",
+    "AppSetting", "AuthorityError", "CheckResult", "ConnectionProbe", "ErrorExplanation",
+    "HookServices", "Markup", "PluginLoadError", "Provider", "ProviderRegistry", "ScimSetup",
+    "SettingField", "SetupGuide", "SsoProfile", "hookimpl",
 ]
 
 

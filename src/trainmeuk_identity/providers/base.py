@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
+from markupsafe import Markup
+
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -30,6 +32,51 @@ class SettingField:
     required: bool = True
     placeholder: str = ""
     validate: Callable[[str], str | None] | None = None
+
+
+@dataclass(frozen=True)
+class AppSetting:
+    """An application-wide setting of a provider (the same for every tenant), e.g. the
+    authority host of a national or test cloud.
+
+    Its value is read from ``trainmeuk.<provider>.<name>`` in the ini file, overridden by
+    ``TRAINMEUK_<PROVIDER>_<NAME>`` in the environment, else an older ini key listed in
+    ``aliases``, else ``default``. ``validate`` gets the stripped value and returns an
+    error message or None; a bad value stops start-up with that message. Read it with
+    :meth:`Provider.app_setting`.
+    """
+
+    name: str
+    default: str = ""
+    help: str = ""
+    aliases: tuple[str, ...] = ()
+    validate: Callable[[str], str | None] | None = None
+
+
+@dataclass(frozen=True)
+class SetupGuide:
+    """Instructions shown on the settings page: a heading, an optional paragraph and
+    numbered steps. Text is plain (escaped when shown); a :class:`markupsafe.Markup`
+    string is shown as HTML (emphasis, links), so build one with ``Markup(...).format(...)``
+    to keep values escaped. ``id`` becomes the HTML id of the block, for links and tests."""
+
+    title: str
+    steps: tuple[str | Markup, ...] = ()
+    intro: str | Markup = ""
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class ScimSetup:
+    """How an admin connects the provider's provisioning to TrainMeUK (the SCIM part of
+    Settings → SSO & Provisioning). ``endpoint_field`` and ``token_field`` are the
+    provider's own names of the fields the SCIM Endpoint URL and the Bearer Token are
+    pasted into; ``guides`` are shown in order, the first as the walkthrough, the
+    others as notes beside it."""
+
+    endpoint_field: str = "SCIM base URL"
+    token_field: str = "bearer token"
+    guides: tuple[SetupGuide, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,22 +144,61 @@ class ConnectionProbe(Protocol):
 
     def client_credentials(self, token_endpoint: str, client_id: str, client_secret: str,
                            scope: str) -> dict[str, Any]:
-        """A client-credentials grant: proves the client id and secret are accepted."""
+        """A client-credentials grant: proves the client id and secret are accepted.
+        Core authenticates it with the provider's :attr:`Provider.token_endpoint_auth_method`."""
 
 
 class Provider:
-    """Base class of identity providers."""
+    """Base class of identity providers.
+
+    Everything that differs between identity providers is an attribute or a method
+    here; core code (SSO views, SCIM endpoint, admin pages, console) uses nothing else.
+    Methods receive ``settings`` (a tenant's connection: the non-secret values of
+    :attr:`settings_fields`) and ``app_settings`` (the application settings; read the
+    provider's own :attr:`app_settings` declarations from them with :meth:`app_setting`).
+    """
 
     #: URL and storage name; never changes once used.
     name: ClassVar[str]
-    #: Shown to people: "Microsoft Entra ID", and in "Sign in with <button_label>".
+    #: Shown to people: "Microsoft Entra ID", and in "Sign in with <button_label>";
+    #: "<button_label> account" is how messages name the person's account there.
     display_name: ClassVar[str]
     button_label: ClassVar[str]
+    #: What admins call the provider in running text ("In Entra, paste ...").
+    #: Defaults to :attr:`display_name`.
+    short_name: ClassVar[str] = ""
+    #: Where the provisioned people's accounts live, as admins know it ("Microsoft 365"):
+    #: shown as the source of a provisioned account. Defaults to :attr:`display_name`.
+    directory_name: ClassVar[str] = ""
     #: The fields an admin fills in (non-secret ones stored as settings).
     settings_fields: ClassVar[tuple[SettingField, ...]] = ()
+    #: Application-wide settings of the provider (see :class:`AppSetting`).
+    app_settings: ClassVar[tuple[AppSetting, ...]] = ()
     #: Whether the provider offers SSO / SCIM provisioning.
     supports_sso: ClassVar[bool] = True
     supports_scim: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        display = getattr(cls, "display_name", "")
+        if not cls.short_name:
+            cls.short_name = display
+        if not cls.directory_name:
+            cls.directory_name = display
+
+    def app_setting(self, app_settings: Mapping[str, Any], name: str) -> str:
+        """The value of this provider's application setting ``name`` (declared in
+        :attr:`app_settings`): ``trainmeuk.<provider>.<name>``, which start-up fills in
+        from the environment variable when it is set, else an older alias, else the
+        default."""
+        declared = next((s for s in type(self).app_settings if s.name == name), None)
+        if declared is None:
+            raise KeyError(f"provider {self.name!r} declares no application setting {name!r}")
+        for key in (f"trainmeuk.{self.name}.{name}", *declared.aliases):
+            value = app_settings.get(key)
+            if value is not None and str(value).strip():
+                return str(value).strip()
+        return declared.default
 
     def validate_settings(self, values: Mapping[str, str]) -> dict[str, str]:
         """Errors by field name for submitted values (empty when all are valid)."""
@@ -152,6 +238,27 @@ class Provider:
 
     #: Scopes requested at sign-in.
     sso_scopes: ClassVar[str] = "openid profile email"
+    #: The settings field that holds the OAuth client identifier (sent to the
+    #: authorization and token endpoints, and the ``aud`` every id_token must carry).
+    client_id_field: ClassVar[str] = "client_id"
+    #: How the client authenticates at the token endpoint (RFC 8414 names):
+    #: ``client_secret_post`` or ``client_secret_basic``.
+    token_endpoint_auth_method: ClassVar[Literal["client_secret_post", "client_secret_basic"]] = (
+        "client_secret_post")
+    #: The text beside the Redirect URI on the settings page (plain text or Markup).
+    redirect_uri_help: ClassVar[str] = ("Paste it into the app's settings at the identity "
+                                        "provider as its sign-in redirect URI, exactly as shown.")
+    #: The label of the admin-consent link on a sign-in error page.
+    admin_consent_label: ClassVar[str] = "Admin consent (an administrator of your organisation opens this)"
+
+    def client_id(self, settings: Mapping[str, Any]) -> str:
+        """The client identifier of a connection (from :attr:`client_id_field`)."""
+        return str(settings.get(self.client_id_field) or "")
+
+    def needs_consent(self, error: str, description: str) -> bool:
+        """Whether an error sent back to the callback means an administrator has not
+        approved the app yet (shown with the admin-consent link, if there is one)."""
+        return error in {"consent_required", "admin_consent_required"}
 
     def discovery_url(self, settings: Mapping[str, Any], app_settings: Mapping[str, Any]) -> str:
         """The OpenID Provider metadata URL for a connection's ``settings`` (the
@@ -176,6 +283,13 @@ class Provider:
         if not issuer or not subject:
             raise ValueError("The sign-in token names no issuer or subject.")
         return str(issuer), str(subject)
+
+    def refuse_claims(self, claims: Mapping[str, Any], settings: Mapping[str, Any]) -> str | None:
+        """A reason, shown to the person, to refuse a sign-in whose token passed every
+        check (signature, ``iss``, ``aud``, pinned claims, nonce), or None to accept it:
+        e.g. a hosted domain that is not the tenant's, or an unverified email. Called
+        before any account is looked up."""
+        return None
 
     def profile_from_claims(self, claims: Mapping[str, Any]) -> SsoProfile:
         """Name and addresses from the claims (see :class:`SsoProfile`)."""
@@ -207,6 +321,24 @@ class Provider:
         """Errors the provider shows on its own pages and never sends back, with the
         exact values of this connection to check; shown beside "Test sign-in"."""
         return []
+
+    def scim_setup(self, endpoint_url: str, links: Mapping[str, str]) -> ScimSetup:
+        """How to connect the provider's provisioning (SCIM) to this endpoint, shown in
+        the SCIM part of the settings page. ``links`` has the URLs of TrainMeUK pages a
+        step may point to: ``"users"`` (User Management) and ``"provisioning_log"``."""
+        return ScimSetup(guides=(SetupGuide(
+            title=f"In {self.display_name}: configure provisioning",
+            steps=(
+                Markup("Turn on <strong>Enable SCIM</strong> above and copy the <strong>SCIM "
+                       "Endpoint URL</strong> and the <strong>SCIM Bearer Token</strong>."),
+                f"In {self.short_name}, open the TrainMeUK app's provisioning (SCIM) settings, "
+                "paste the endpoint URL as its SCIM base URL and the token as its bearer token, "
+                "and test the connection.",
+                Markup('Assign the people or groups who should get TrainMeUK accounts, then check '
+                       '<a href="{users}">User Management</a> and the <a href="{log}">Provisioning '
+                       'log</a>.').format(users=links.get("users", ""),
+                                          log=links.get("provisioning_log", "")),
+            )),))
 
     def scim_policy(self) -> Any:
         """The scim2-models ``ScimPolicy`` for what this provider's SCIM client sends."""
