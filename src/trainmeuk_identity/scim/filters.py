@@ -35,8 +35,8 @@ from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, sele
 from ..folding import fold
 
 #: Limits of one filter (docs/scim.md): its length in characters, its comparisons and
-#: presence tests, and how deep ``and``/``or``/``not``/``[...]`` nest. Entra and Okta
-#: send one comparison; a filter of thousands would hold a database connection for
+#: presence tests, and how deep ``and``/``or``/``not``/``[...]`` nest. Provisioning
+#: clients send one comparison; a filter of thousands would hold a database connection for
 #: seconds, so it is refused before any SQL is built.
 MAX_FILTER_LENGTH = 2000
 MAX_FILTER_TERMS = 50

@@ -1,6 +1,6 @@
 """``/Groups``: thin views over :class:`.group_store.GroupStore`, one method per verb.
 
-Members are read only when the response carries them: Entra asks for groups with
+Members are read only when the response carries them: provisioning clients ask for groups with
 ``excludedAttributes=members``, and a PATCH answers 204 without reading the group back.
 """
 

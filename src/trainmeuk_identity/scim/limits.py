@@ -23,8 +23,9 @@ upsert that returns each token's total, so the request path makes no database ro
 trip. The approximation: a process learns the others' counts only when it syncs its
 own, so within one window the ceiling may be passed by what a process admits before
 its next sync (about ``(processes - 1) x rate x interval`` for a token spread evenly).
-Microsoft's provisioning service retries a 429 but may quarantine a job that keeps
-getting them: the defaults wait rather than refuse and are well above Entra's pace.
+A provisioning service (the identity provider's SCIM client) retries a 429 but may
+quarantine a job that keeps getting them: the defaults wait rather than refuse and are
+well above the pace of the busiest such client we serve.
 """
 
 from __future__ import annotations
@@ -56,9 +57,10 @@ log = logging.getLogger(__name__)
 
 _COUNTED_KEY = "trainmeuk.scim_rate_counted"  # a retried attempt is not counted twice
 
-#: Entra's own pace must never meet a limit; below these a warning is logged at start.
-ENTRA_FLOOR_RATE = 50.0
-ENTRA_FLOOR_CONCURRENT = 8
+#: A provisioning service's own pace must never meet a limit (the busiest we serve sends
+#: about 50 requests a second, 8 at once); below these a warning is logged at start.
+PROVISIONING_FLOOR_RATE = 50.0
+PROVISIONING_FLOOR_CONCURRENT = 8
 
 BUSY_RETRY_AFTER = 1  # seconds: a share frees up within a request's time
 PRUNE_EVERY = 60.0  # seconds between deletions of past windows (background thread)
@@ -350,7 +352,7 @@ def _refusal_detail(limits: LimitSettings, admission: Admission) -> str:
                 f"{limits.max_concurrent} at a time per token and queues "
                 f"{limits.max_queued} more for up to {limits.queue_timeout:g} seconds.")
     return (f"{what} Nothing was changed. Send this request again after {after} "
-            "(Microsoft Entra retries automatically); if this keeps happening, send fewer "
+            "(provisioning services retry automatically); if this keeps happening, send fewer "
             "requests in parallel.")
 
 
@@ -381,21 +383,21 @@ def _learn(limiter: ScimLimiter, request: Request, key: str, response: Response)
         limiter.forget(key)  # revoked or never valid: its counts stay in this process
 
 
-def warn_below_entra_pace(limits: LimitSettings) -> None:
-    if limits.rate_limit and limits.rate_limit < ENTRA_FLOOR_RATE:
-        log.warning("trainmeuk.scim.rate_limit = %g is below Microsoft Entra's pace "
+def warn_below_provisioning_pace(limits: LimitSettings) -> None:
+    if limits.rate_limit and limits.rate_limit < PROVISIONING_FLOOR_RATE:
+        log.warning("trainmeuk.scim.rate_limit = %g is below a provisioning service's pace "
                     "(keep it at %g or more): provisioning jobs may be throttled and "
-                    "quarantined", limits.rate_limit, ENTRA_FLOOR_RATE)
+                    "quarantined", limits.rate_limit, PROVISIONING_FLOOR_RATE)
     admitted = limits.max_concurrent + limits.max_queued
-    if limits.max_concurrent and admitted < ENTRA_FLOOR_CONCURRENT:
+    if limits.max_concurrent and admitted < PROVISIONING_FLOOR_CONCURRENT:
         log.warning("trainmeuk.scim.max_concurrent_per_token + max_queued_per_token = %d is "
-                    "below %d: Entra's parallel requests may get 429", admitted,
-                    ENTRA_FLOOR_CONCURRENT)
+                    "below %d: a provisioning service's parallel requests may get 429", admitted,
+                    PROVISIONING_FLOOR_CONCURRENT)
 
 
 def scim_limits_tween_factory(handler: Callable[[Request], Response], registry: Any):
     limits = LimitSettings.from_settings(registry.settings)
-    warn_below_entra_pace(limits)
+    warn_below_provisioning_pace(limits)
     limiter = ScimLimiter(limits, registry.get("db_engine"))
     registry["scim_limits"] = limiter
 

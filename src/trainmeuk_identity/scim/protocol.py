@@ -33,7 +33,7 @@ from . import errors, filters
 # The limits below are documented in docs/scim.md ("Limits").
 #: Larger bodies are refused with 413 before they are parsed.
 MAX_BODY_BYTES = 1024 * 1024
-#: Objects and arrays nested deeper are refused (Entra's deepest body nests 6).
+#: Objects and arrays nested deeper are refused (the deepest provisioning body we know nests 6).
 MAX_JSON_DEPTH = 32
 #: Operations in one PATCH request.
 MAX_PATCH_OPERATIONS = 1000

@@ -38,7 +38,7 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
 
 
 def endpoint_url(request: Request, provider: str, app_url: str | None = None) -> str:
-    """A tenant's SCIM endpoint (what the admin pastes into Entra's Tenant URL): built
+    """A tenant's SCIM endpoint (what the admin pastes into the identity provider): built
     from ``request`` (its scheme, host and port), or on ``app_url`` when given."""
     return request.route_url("scim.root", provider=provider, _app_url=app_url).rstrip("/")
 
@@ -52,8 +52,8 @@ _REPEATED_SLASHES = re.compile(r"/{2,}")
 
 
 def collapse_slashes_tween_factory(handler: Callable[[Request], Response], registry: Any):
-    """An admin who pastes the Tenant URL with a trailing slash (``.../v2/``) makes
-    Entra ask for ``.../v2//Users``; treat repeated slashes under /scim/ as one, so
+    """An admin who pastes the endpoint URL with a trailing slash (``.../v2/``) makes
+    some provisioning clients ask for ``.../v2//Users``; treat repeated slashes under /scim/ as one, so
     Test connection succeeds either way."""
 
     def collapse_slashes(request: Request) -> Response:

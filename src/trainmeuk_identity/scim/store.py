@@ -4,10 +4,10 @@ The tenant is explicit (a :class:`TenantScope`); so is the provider, which becom
 account's ``scim_provider``. Changes that other parts react to (welcome email, ended
 sessions) are announced through ``events`` and fire only after commit.
 
-Visibility follows Entra's needs: every account of the tenant is visible, including
-deactivated ones and ones created by hand (so Entra's match on userName adopts them),
-except accounts that provisioning deleted: those are detached and answer 404 until a
-POST of their userName re-attaches them, with their history.
+Visibility follows what provisioning clients need: every account of the tenant is
+visible, including deactivated ones and ones created by hand (so a client's match on
+userName adopts them), except accounts that provisioning deleted: those are detached
+and answer 404 until a POST of their userName re-attaches them, with their history.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """SCIM bearer tokens: issued on enabling, shown once, stored as a SHA-256 only.
 
 A connection has at most one live token. Regenerating revokes the old one at once.
-Disabling SCIM keeps the token (so enabling again needs no change in Entra) but the
+Disabling SCIM keeps the token (so enabling again needs no change at the identity
+provider) but the
 endpoint refuses every request while disabled.
 """
 
