@@ -3,7 +3,10 @@
 ``enqueue`` adds a message to the outbox in the caller's transaction, so a message
 exists only if the change that caused it committed. The worker (one thread per
 process) claims due messages, sends them over SMTP and retries failures with
-backoff; an SMTP outage therefore never fails or slows a request.
+backoff; an SMTP outage therefore never fails or slows a request. A message that
+carries a set-password link is queued without its token: the worker mints one as it
+claims the message for a delivery attempt (``auth/password_links.py``), so the token
+exists only in the hash table and in the mail that was sent.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pyramid_mailer.message import Message
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from .auth import password_links
 from .models import OutboxMessage
 from .models.meta import utcnow
 from .settings import as_bool
@@ -36,9 +40,14 @@ BATCH_SIZE = 20
 
 
 def enqueue(session: Session, *, recipient: str, subject: str, body_text: str,
-            body_html: str | None = None, tenant_id: str | None = None) -> OutboxMessage:
+            body_html: str | None = None, tenant_id: str | None = None,
+            set_password_user_id: str | None = None) -> OutboxMessage:
+    """Queue a message. With ``set_password_user_id`` (an account of ``tenant_id``), the
+    bodies' :data:`~.auth.password_links.TOKEN_PLACEHOLDER` becomes a token minted for
+    that account at each delivery attempt."""
     message = OutboxMessage(tenant_id=tenant_id, recipient=recipient, subject=subject,
-                            body_text=body_text, body_html=body_html)
+                            body_text=body_text, body_html=body_html,
+                            set_password_user_id=set_password_user_id)
     session.add(message)
     return message
 
@@ -50,6 +59,7 @@ class _Claimed(NamedTuple):
     subject: str
     body_text: str
     body_html: str | None
+    problem: str | None = None  # why it cannot be sent (not attempted, retried later)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -131,14 +141,32 @@ class MailWorker:
             for row in rows:
                 row.attempts += 1
                 row.next_attempt_at = now + CLAIM_LEASE
-            return [_Claimed(r.id, r.attempts, r.recipient, r.subject, r.body_text, r.body_html)
-                    for r in rows]
+            # Committed with the claim, before sending: the link works when it arrives.
+            return [self._prepare(session, row) for row in rows]
+
+    @staticmethod
+    def _prepare(session: Session, row: OutboxMessage) -> _Claimed:
+        """The message as it will be sent, its set-password token (if any) minted now,
+        replacing the one an earlier attempt minted."""
+        claimed = _Claimed(row.id, row.attempts, row.recipient, row.subject, row.body_text,
+                           row.body_html)
+        if row.set_password_user_id is None:
+            return claimed
+        token = password_links.mint_for_delivery(session, row.tenant_id, row.set_password_user_id)
+        if token is None:
+            return claimed._replace(problem="its set-password link's account is not in its organisation")
+        return claimed._replace(body_text=password_links.fill_in(row.body_text, token),
+                                body_html=row.body_html and password_links.fill_in(row.body_html, token))
 
     def deliver_due(self) -> int:
         """Send what is due; returns how many were claimed."""
         claimed = self._claim()
         for message in claimed:
-            error: str | None = None
+            error: str | None = message.problem
+            if error is not None:
+                log.warning("mail %s to %s not sent: %s", message.id, message.recipient, error)
+                self._record(message, error)
+                continue
             try:
                 self.mailer.send_immediately(
                     Message(subject=message.subject, sender=self.sender,
@@ -191,12 +219,18 @@ _BARE_LF = re.compile(rb"(?<!\r)\n")
 class _CRLFMixin:
     """repoze.sendmail hands smtplib bytes with bare LF line ends, which smtplib sends
     as they are; SMTP wants CRLF (RFC 5321), and strict servers refuse the message
-    as one over-long line."""
+    as one over-long line. It also leaves the connection open when the server refuses
+    the message (it quits only after a success): close it here, or every refusal
+    leaks a socket."""
 
     def sendmail(self, from_addr: Any, to_addrs: Any, msg: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(msg, bytes):
             msg = _BARE_LF.sub(b"\r\n", msg)
-        return super().sendmail(from_addr, to_addrs, msg, *args, **kwargs)  # type: ignore[misc]
+        try:
+            return super().sendmail(from_addr, to_addrs, msg, *args, **kwargs)  # type: ignore[misc]
+        except BaseException:
+            self.close()  # type: ignore[attr-defined]
+            raise
 
 
 class CRLFSMTP(_CRLFMixin, smtplib.SMTP):

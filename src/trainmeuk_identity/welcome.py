@@ -9,7 +9,9 @@ request that created the account never waits for SMTP.
 
 The mail says how to sign in: "Sign in with Microsoft" at the organisation's address
 when the tenant has SSO on; otherwise a single-use link to choose a password (unless
-the account already has one). Accounts created inactive get nothing.
+the account already has one). Accounts created inactive get nothing. The outbox keeps
+that link without its token: the mail worker mints the token when it delivers the
+message (``auth/password_links.py``), so no table holds it in clear.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from . import mail
-from .auth.views import SET_PASSWORD_LINK_LIFETIME, set_password_link
+from .auth import SET_PASSWORD_PATH
+from .auth.password_links import SET_PASSWORD_LINK_LIFETIME, TOKEN_PLACEHOLDER
 from .models import ProviderConnection, Tenant, TenantScope, User, bind_tenant
 from .providers import HookServices, hookimpl
 
@@ -113,11 +116,15 @@ def enqueue_welcome(session: Session, services: HookServices, tenant: Tenant, us
         return False
     base_url = services.base_url(tenant.subdomain)
     labels = sso_button_labels(scope, services.providers)
-    link = None if labels or user.password_hash else set_password_link(scope, user, base_url)
+    wants_link = not labels and not user.password_hash
+    # The token is minted when the mail is delivered: here the link has a placeholder.
+    link = (f"{base_url.rstrip('/')}{SET_PASSWORD_PATH.format(token=TOKEN_PLACEHOLDER)}"
+            if wants_link else None)
     message = compose(tenant, user, login_url=f"{base_url}/login", sso_labels=labels,
                       password_link=link)
     mail.enqueue(session, recipient=message.recipient, subject=message.subject,
-                 body_text=message.text, body_html=message.html, tenant_id=tenant.id)
+                 body_text=message.text, body_html=message.html, tenant_id=tenant.id,
+                 set_password_user_id=user.id if wants_link else None)
     return True
 
 

@@ -8,7 +8,7 @@ import pytest
 import webtest
 
 from trainmeuk_identity import configure
-from trainmeuk_identity.auth.views import new_password_token
+from trainmeuk_identity.auth.password_links import new_password_token
 from trainmeuk_identity.models import StaffSession, TenantScope, User
 
 from ..support.app import close_app, sign_in, tenant_app

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import timedelta
 from typing import Any
 
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound, HTTPSeeOther
@@ -14,16 +13,14 @@ from pyramid.view import view_config
 
 from ..accounts import find_by_login, set_password
 from ..audit import record as audit
-from ..crypto import hash_token, new_token
+from ..crypto import hash_token
 from ..folding import fold
 from ..models import PasswordToken, TenantScope, User
 from ..models.meta import utcnow
 from ..permissions import Permission
 from ..security import StaffIdentity, end_all_sessions
-from . import SET_PASSWORD_PATH, throttle
+from . import throttle
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
-
-SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
 
 WRONG_CREDENTIALS = "The email address or password is not right."
 THROTTLED = ("Too many failed sign-in attempts from your network. Wait {wait} and try "
@@ -181,26 +178,6 @@ def home(request: Request) -> dict[str, Any]:
 @view_config(route_name="landing", request_method="GET", renderer="landing.jinja2")
 def landing(request: Request) -> dict[str, Any]:
     return {}
-
-
-def issue_set_password_link(request: Request, user: User) -> str:
-    """A single-use link that lets ``user`` choose a password (for the welcome email)."""
-    token = new_password_token(request.scope, user)
-    return request.route_url("auth.set_password", token=token)
-
-
-def new_password_token(scope: TenantScope, user: User) -> str:
-    """Store a single-use set-password token for ``user`` (its hash only); return it."""
-    token = new_token()
-    scope.add(PasswordToken(user_id=user.id, token_hash=hash_token(token),
-                            expires_at=utcnow() + SET_PASSWORD_LINK_LIFETIME))
-    return token
-
-
-def set_password_link(scope: TenantScope, user: User, base_url: str) -> str:
-    """Like :func:`issue_set_password_link`, outside a request: ``base_url`` is the
-    tenant's address (``https://acme.trainmeuk.com``)."""
-    return f"{base_url.rstrip('/')}{SET_PASSWORD_PATH.format(token=new_password_token(scope, user))}"
 
 
 def _live_password_token(request: Request) -> PasswordToken:
