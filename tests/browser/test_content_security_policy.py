@@ -34,6 +34,7 @@ def test_no_csp_violation_on_sign_in_settings_and_user_management(page, live_ser
     assert response.headers["x-content-type-options"] == "nosniff"
     sign_in_with_password(page, base, admin.email)
     for path in ("/", "/admin", "/admin/settings/sso", "/admin/users", f"/admin/users/{person.id}",
+                 f"/admin/users/{person.id}?confirm=end_sessions",
                  "/admin/users/new", "/admin/users?status=active", "/admin/audit",
                  "/admin/provisioning-log"):
         assert page.goto(base + path).status == 200, path

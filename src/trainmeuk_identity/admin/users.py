@@ -4,7 +4,9 @@ edit, deactivate and reactivate accounts and grant or remove admin rights.
 What provisioning manages (name, email, department, job title) is read-only for a
 SCIM-managed account: Microsoft 365 is its source, and an edit here would be
 overwritten by the next sync. An admin can never lock themselves out: they cannot
-deactivate their own account or remove their own admin rights.
+deactivate their own account or remove their own admin rights. "End sessions" signs a
+person out on every device at once (after a confirmation step), leaving the account
+active.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ..audit import record as audit
 from ..folding import fold
 from ..models import User
 from ..permissions import Permission
+from ..security import end_all_sessions
 
 PAGE_SIZE = 50
 FLASH_QUEUE = "users"
@@ -105,11 +108,11 @@ def _profile_values(request: Request) -> tuple[dict[str, str | None], dict[str, 
 
 
 def _form(request: Request, user: User | None, values: dict[str, Any],
-          errors: dict[str, str], status: int = 200) -> dict[str, Any]:
+          errors: dict[str, str], status: int = 200, confirm: str | None = None) -> dict[str, Any]:
     request.response.status = status
     return {"user": user, "values": values, "errors": errors, "fields": PROFILE_FIELDS,
             "is_self": user is not None and user.id == request.identity.user.id,
-            "flash": request.session.pop_flash(FLASH_QUEUE)}
+            "confirm": confirm, "flash": request.session.pop_flash(FLASH_QUEUE)}
 
 
 def _values_of(user: User) -> dict[str, Any]:
@@ -163,7 +166,10 @@ def _user(request: Request) -> User:
              permission=Permission.AdminUsersManage)
 def edit_user_form(request: Request) -> dict[str, Any]:
     user = _user(request)
-    return _form(request, user, _values_of(user), {})
+    # ?confirm=end_sessions shows the step that asks before ending the sessions.
+    confirm = request.params.get("confirm")
+    return _form(request, user, _values_of(user), {},
+                 confirm=confirm if confirm in CONFIRMED_ACTIONS else None)
 
 
 @view_config(route_name="admin.users.item", request_method="POST", renderer="admin/users_form.jinja2",
@@ -265,10 +271,30 @@ def remove_admin(request: Request, user: User) -> Any:
     return back(request, user, "Administrator rights removed.")
 
 
+def end_sessions(request: Request, user: User) -> Any:
+    """Sign the person out everywhere: every session of theirs ends at once, in every
+    process (security.end_all_sessions); the account stays active."""
+    if user.id == request.identity.user.id:
+        return refuse(request, user, "To end your own sessions, use “Sign out everywhere” "
+                      "on your home page.")
+    if request.POST.get("confirm") != "yes":
+        return _form(request, user, _values_of(user), {
+            "form": "Confirm that you want to end this person's sessions."}, status=400,
+            confirm="end_sessions")
+    end_all_sessions(request.dbsession, user)
+    audit(request, "sessions.ended", target=user.email or user.user_name, detail={"by": "admin"})
+    return back(request, user, f"{user.name} is signed out everywhere: every session has "
+                "ended, on every device. The account stays active; they can sign in again.")
+
+
+# Actions that ask first (the item page with ?confirm=<action>).
+CONFIRMED_ACTIONS = ("end_sessions",)
+
 ACTIONS = {
     "save": save_profile,
     "deactivate": deactivate_user,
     "reactivate": reactivate_user,
     "grant_admin": grant_admin,
     "remove_admin": remove_admin,
+    "end_sessions": end_sessions,
 }
