@@ -8,10 +8,11 @@ organisation at this address"; the bare base domain serves the product's landing
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pyramid.request import Request
-from sqlalchemy import Select, case, literal, select
+from sqlalchemy import ColumnElement, Select, String, bindparam, case, literal, select
 
 from .errors import UnknownTenant  # raised here, rendered there
 from .hosts import split_host
@@ -46,17 +47,32 @@ def get_tenant(request: Request) -> Tenant | None:
     if not subdomain:
         return None
     session = request.dbsession
-    statement = with_tenant_setter(session, select(Tenant).where(Tenant.subdomain == subdomain))
-    tenant = session.scalar(statement)
+    tenant = session.scalar(tenant_statement(tenant_setter(session)), {SUBDOMAIN.key: subdomain})
     return use_tenant(request, tenant, set_in_database=True)
 
 
-def with_tenant_setter(session: Any, statement: Select[Any]) -> Select[Any]:
-    """``statement`` (which loads a Tenant) also setting the transaction's tenant to that
-    tenant if it is active, on PostgreSQL (row-level security, :mod:`.models.isolation`):
-    the tenant costs no round trip of its own. Unchanged on SQLite."""
-    setter = isolation.tenant_setter(session, _ACTIVE_TENANT_ID)
+def tenant_setter(session: Any) -> ColumnElement[Any] | None:
+    """A column that, added to the statement loading a Tenant, also sets the
+    transaction's tenant to that tenant if it is active, on PostgreSQL (row-level
+    security, :mod:`.models.isolation`): the tenant costs no round trip of its own.
+    None on SQLite."""
+    return isolation.tenant_setter(session, _ACTIVE_TENANT_ID)
+
+
+def with_setter(setter: ColumnElement[Any] | None, statement: Select[Any]) -> Select[Any]:
+    """``statement`` (which loads a Tenant) with :func:`tenant_setter`'s column, if any."""
     return statement if setter is None else statement.add_columns(setter)
+
+
+#: The subdomain, bound when a statement built by this module runs.
+SUBDOMAIN = bindparam("tenant_subdomain", type_=String)
+
+
+@functools.lru_cache(maxsize=8)
+def tenant_statement(setter: ColumnElement[Any] | None) -> Select[Any]:
+    """The tenant of :data:`SUBDOMAIN`; built once per process (per setter), its value
+    bound at execution, so no request builds or hashes a statement."""
+    return with_setter(setter, select(Tenant).where(Tenant.subdomain == SUBDOMAIN))
 
 
 #: The tenant's id if it is active, else no tenant (a suspended tenant's rows stay hidden).
@@ -67,7 +83,7 @@ def use_tenant(request: Request, tenant: Tenant | None, *, set_in_database: bool
     """Make ``tenant`` the request's tenant (``request.tenant``) if it is active, and
     bind the request's session to it; for callers that read the tenant together with
     other rows in one query (the SCIM bearer token). ``set_in_database``: that query
-    set the transaction's tenant as well (:func:`with_tenant_setter`)."""
+    set the transaction's tenant as well (:func:`tenant_setter`)."""
     if tenant is None or tenant.status != TenantStatus.active:
         tenant = None
     else:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from trainmeuk_identity.models import Tenant, TenantScope, TenantStatus, User, bind_tenant
-from trainmeuk_identity.models.scoping import CrossTenantWrite
+from trainmeuk_identity.models.scoping import CrossTenantRead, CrossTenantWrite, prepared
 
 from ..support.app import sign_in, tenant_app
 
@@ -89,3 +89,24 @@ def test_a_tenant_bound_session_cannot_read_or_write_another_tenants_rows(
         with pytest.raises(CrossTenantWrite):
             session.flush()
         session.rollback()
+
+
+def test_a_statement_built_once_runs_only_for_the_sessions_tenant(
+    session_factory, tenant, other_tenant, factory
+):
+    """Hot paths build their statements once (``scoping.prepared``) and bind the tenant
+    when they run; the session refuses to run one for another tenant than its own
+    instead of adding its own tenant filter again."""
+    mine, theirs = factory.user(tenant), factory.user(other_tenant)
+    users = prepared(User)
+    with session_factory() as session:
+        bind_tenant(session, tenant.id)
+        found = TenantScope(session, tenant.id).execute(users).scalars().all()
+        assert [u.id for u in found] == [mine.id]
+        with pytest.raises(CrossTenantRead):
+            TenantScope(session, other_tenant.id).execute(users)
+        with pytest.raises(CrossTenantRead):
+            session.execute(users)  # no tenant given at all
+    with session_factory() as session:  # a session bound to no tenant: the one it is given
+        found = TenantScope(session, other_tenant.id).execute(users).scalars().all()
+        assert [u.id for u in found] == [theirs.id]

@@ -154,24 +154,25 @@ def current_tenant(target: Session | Connection) -> str | None:
 
 # -- before the tenant is known ----------------------------------------------------------------
 
-def scim_credentials(session: Session, token_hash: str) -> tuple[Any, Any, dict[str, str]]:
-    """What to select ScimToken and ProviderConnection rows from when looking a SCIM
-    token up by the SHA-256 of the presented value, before the tenant is known, and the
-    parameters to execute that statement with.
+#: The bound parameter carrying the presented token's SHA-256 (hex) in the statement that
+#: looks the token up; pass its value under this key.
+TOKEN_HASH = bindparam("trainmeuk_scim_token_hash", type_=String)
 
-    On PostgreSQL, the SECURITY DEFINER functions ``trainmeuk_scim_token`` and
-    ``trainmeuk_scim_token_connection`` (migration 0005): they return only the token with
-    that hash and its connection, so they reveal nothing to anyone who does not hold the
-    token. Elsewhere the tables themselves."""
+
+def scim_credentials(row_security: bool) -> tuple[Any, Any]:
+    """What to select ScimToken and ProviderConnection rows from when looking a SCIM
+    token up by the SHA-256 of the presented value (:data:`TOKEN_HASH`), before the
+    tenant is known.
+
+    With row-level security (PostgreSQL), the SECURITY DEFINER functions
+    ``trainmeuk_scim_token`` and ``trainmeuk_scim_token_connection`` (migration 0005):
+    they return only the token with that hash and its connection, so they reveal nothing
+    to anyone who does not hold the token. Elsewhere the tables themselves."""
     from .connection import ProviderConnection, ScimToken
 
-    if not uses_row_security(session.get_bind()):
-        return ScimToken, ProviderConnection, {}
-    tokens, connections = _credential_sources()
-    return tokens, connections, {_TOKEN_HASH.key: token_hash}
-
-
-_TOKEN_HASH = bindparam("trainmeuk_scim_token_hash", type_=String)
+    if not row_security:
+        return ScimToken, ProviderConnection
+    return _credential_sources()
 
 
 @functools.cache
@@ -185,6 +186,6 @@ def _credential_sources() -> tuple[Any, Any]:
 
 def _by_hash(model: Any, function: str) -> Any:
     table = model.__table__
-    rows = getattr(func, function)(_TOKEN_HASH).table_valued(
+    rows = getattr(func, function)(TOKEN_HASH).table_valued(
         *(column(c.name, c.type) for c in table.columns), name=f"{table.name}_by_hash")
     return aliased(model, rows, adapt_on_names=True)

@@ -6,13 +6,18 @@ tenant-owned row of another tenant. Views use :class:`TenantScope` to build quer
 and add rows; the session-level criteria are the net under it. On PostgreSQL the
 binding also sets the tenant of the session's transactions, which the row-level
 security policies read (:mod:`.isolation`): the net under both.
+
+Hot paths build their statements once per process with :func:`prepared`: the tenant
+is then a bound parameter that :meth:`TenantScope.execute` fills with the scope's
+tenant, and the session checks it is the tenant the session is bound to instead of
+adding its criteria again (which would build and hash a new statement per request).
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, event, select
+from sqlalchemy import Select, String, bindparam, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from . import isolation
@@ -25,6 +30,23 @@ _TENANT_KEY = "trainmeuk.tenant_id"
 
 class CrossTenantWrite(RuntimeError):
     """A row of another tenant was about to be written through a tenant-bound session."""
+
+
+class CrossTenantRead(RuntimeError):
+    """A prepared statement was run for a tenant other than the session's."""
+
+
+#: The tenant of a :func:`prepared` statement, bound when it runs.
+TENANT = bindparam("scope_tenant_id", type_=String)
+#: Execution option marking a statement built by :func:`prepared`.
+_PREPARED = "trainmeuk_prepared"
+
+
+def prepared(model: type[T], *extra: Any) -> Select[Any]:
+    """``select(model, *extra)`` of the tenant bound at execution (:data:`TENANT`): for
+    statements built once per process and run through :meth:`TenantScope.execute`."""
+    stmt = select(model, *extra) if extra else select(model)
+    return stmt.where(model.tenant_id == TENANT).execution_options(**{_PREPARED: True})
 
 
 def bind_tenant(session: Session, tenant_id: str, *, set_in_database: bool = False) -> None:
@@ -48,6 +70,11 @@ def _has_connection(session: Session) -> bool:
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
     tenant_id = state.session.info.get(_TENANT_KEY)
     if tenant_id is None or state.is_column_load or state.is_relationship_load:
+        return
+    if state.execution_options.get(_PREPARED):
+        # Restricted to the tenant it is given; it must be given the session's.
+        if (state.parameters or {}).get(TENANT.key) != tenant_id:
+            raise CrossTenantRead("a prepared statement ran for another tenant than the session's")
         return
     if state.is_select or state.is_update or state.is_delete:
         state.statement = state.statement.options(
@@ -90,6 +117,10 @@ class TenantScope:
     def select(self, model: type[T], *extra: Any) -> Select[Any]:
         stmt = select(model, *extra) if extra else select(model)
         return stmt.where(model.tenant_id == self.tenant_id)
+
+    def execute(self, statement: Select[Any], **values: Any) -> Any:
+        """Run a :func:`prepared` statement for this tenant, with ``values`` bound."""
+        return self.session.execute(statement, {TENANT.key: self.tenant_id, **values})
 
     def get(self, model: type[T], id_: Any) -> T | None:
         obj = self.session.get(model, id_)

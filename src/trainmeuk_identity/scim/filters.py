@@ -30,7 +30,7 @@ from scim2_models.path import (
     ValuePath,
     coerce_value,
 )
-from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, func, not_, or_, select, true
 
 from ..folding import fold
 
@@ -98,6 +98,21 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+#: The value of an :class:`Equality`'s condition, bound when it runs.
+FILTER_VALUE = bindparam("filter_value")
+
+
+@dataclass(frozen=True)
+class Equality:
+    """A filter of one ``attribute eq "text"``: its condition depends only on ``shape``
+    (which attribute, compared folded or not), so a statement built for a shape serves
+    every value; ``condition()`` builds it with ``value`` as :data:`FILTER_VALUE`."""
+
+    shape: tuple[str, bool]
+    condition: Callable[[], ColumnElement[bool]]
+    value: str
+
+
 class SqlFilter(FilterVisitor[ColumnElement[bool]]):
     """Translate one parsed filter into a WHERE clause for the resource's table."""
 
@@ -158,7 +173,9 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
             condition = and_(condition, spec.column != "")
         return self._wrap(spec, condition)
 
-    def visit_comparison(self, node: Comparison) -> ColumnElement[bool]:
+    def _operand(self, node: Comparison) -> tuple[AttributeBinding, Column, Any, Any]:
+        """A comparison's binding, column spec, the column expression to compare and the
+        value to compare it with (folded where the attribute ignores case)."""
         path = self._path(node.attr_path)
         binding = self.filter.resolve_comparison(path)
         spec = self.attributes.column(binding, str(path))
@@ -176,8 +193,29 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
             value = fold(value) or ""
             if not spec.folded:
                 column = func.lower(column)
+        return binding, spec, column, value
+
+    def visit_comparison(self, node: Comparison) -> ColumnElement[bool]:
+        binding, spec, column, value = self._operand(node)
         return self._wrap(spec, self._compare(spec.column, column, node.op, value,
                                               exact=binding.case_exact))
+
+    def equality(self) -> Equality | None:
+        """The filter as an :class:`Equality` if it is one ``attribute eq "text"`` on a
+        column of the resource's own row (what Entra and Okta send), else None."""
+        node = self.filter.ast
+        if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
+            return None
+        binding, spec, column, value = self._operand(node)
+        if spec.related is not None or not isinstance(value, str):
+            return None
+        lowered = column is not spec.column
+
+        def condition() -> ColumnElement[bool]:
+            return self._compare(spec.column, column, CompareOperator.eq, FILTER_VALUE,
+                                 exact=binding.case_exact)
+
+        return Equality(shape=(binding.urn.casefold(), lowered), condition=condition, value=value)
 
     def _compare(self, raw: Any, column: Any, op: CompareOperator, value: Any,
                  *, exact: bool) -> ColumnElement[bool]:
@@ -267,5 +305,12 @@ def to_sql(scim_filter: ScimFilter[Any], attributes: AttributeMap,
     return SqlFilter(scim_filter, attributes, dialect).visit(scim_filter.ast)
 
 
+def equality(scim_filter: ScimFilter[Any], attributes: AttributeMap,
+             dialect: str) -> Equality | None:
+    """``scim_filter`` as an :class:`Equality`, if it is one (see there)."""
+    return SqlFilter(scim_filter, attributes, dialect).equality()
+
+
 __all__ = ["MAX_FILTER_DEPTH", "MAX_FILTER_LENGTH", "MAX_FILTER_TERMS", "UNSTORABLE",
-           "AttributeMap", "Column", "FilterNode", "check_complexity", "check_value", "to_sql"]
+           "AttributeMap", "Column", "Equality", "FilterNode", "check_complexity", "check_value",
+           "equality", "to_sql"]

@@ -35,9 +35,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..folding import fold
 from ..models import Group, GroupMember, TenantScope, User
 from ..models.meta import utcnow
+from ..models.scoping import prepared
 from . import filters, mapping
 from .schema import GroupResource
-from .store import Page, flush_unique, run_query, visible
+from .store import Page, filtered, flush_unique, run_query, visible
 
 GROUP_ATTRIBUTES = filters.AttributeMap(
     columns={
@@ -51,6 +52,10 @@ GROUP_ATTRIBUTES = filters.AttributeMap(
     },
     collections={f"{mapping.CORE_GROUP}:members": (GroupMember, GroupMember.group_id == Group.id)},
 )
+
+#: The scope's tenant's groups; built once.
+TENANT_GROUPS = prepared(Group)
+_GROUP_ORDER = (Group.created_at, Group.id)
 
 
 #: Members added or removed by one request (docs/scim.md): each is a bound parameter of
@@ -104,10 +109,9 @@ class GroupStore:
 
     # -- reading ------------------------------------------------------------------------
     def query(self, search: SearchRequest[Any]) -> Page:
-        stmt = self.scope.select(Group)
-        if search.filter is not None:
-            stmt = stmt.where(filters.to_sql(search.filter, GROUP_ATTRIBUTES, self.dialect))
-        return run_query(self.scope, stmt, [Group.created_at, Group.id], search)
+        stmt, values, reusable = filtered(TENANT_GROUPS, search.filter, GROUP_ATTRIBUTES,
+                                          self.dialect)
+        return run_query(self.scope, stmt, _GROUP_ORDER, search, values, reusable=reusable)
 
     def get(self, group_id: str) -> Group:
         group = self.scope.session.scalar(self.scope.select(Group).where(Group.id == group_id))

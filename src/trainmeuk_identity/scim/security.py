@@ -10,16 +10,18 @@ message the customer's admin can act on.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pyramid.request import Request
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 
 from ..crypto import hash_token, tokens_equal
 from ..models import ProviderConnection, ScimToken, Tenant, isolation
 from ..permissions import Principal, ScimContext
-from ..tenancy import request_subdomain, use_tenant, with_tenant_setter
+from ..tenancy import SUBDOMAIN, request_subdomain, tenant_setter, tenant_statement, use_tenant, with_setter
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
@@ -96,27 +98,36 @@ def load_caller(request: Request) -> ScimCaller:
         return ScimCaller(tenant=None)
     digest = presented_token_hash(request)
     session = request.dbsession
+    # On PostgreSQL the same statement sets the transaction's tenant (row-level security).
+    setter = tenant_setter(session)
     if digest is None:
-        tenant = session.scalar(with_tenant_setter(
-            session, select(Tenant).where(Tenant.subdomain == subdomain)))
+        tenant = session.scalar(tenant_statement(setter), {SUBDOMAIN.key: subdomain})
         return ScimCaller(tenant=tenant)
-    # The tenant is not known yet, so on PostgreSQL row-level security would hide every
-    # token: the token and its connection are found by hash through the functions made
-    # for that (isolation.scim_credentials); the same statement sets the tenant.
-    tokens, connections, parameters = isolation.scim_credentials(session, digest)
-    row = session.execute(with_tenant_setter(session,
-        select(Tenant, tokens, connections)
-        .outerjoin(tokens, and_(tokens.tenant_id == Tenant.id,
-                                tokens.token_hash == digest, tokens.revoked_at.is_(None)))
-        .outerjoin(connections, and_(connections.id == tokens.connection_id,
-                                     connections.tenant_id == Tenant.id))
-        .where(Tenant.subdomain == subdomain)), parameters).first()
+    row = session.execute(_caller_statement(setter),
+                          {SUBDOMAIN.key: subdomain, isolation.TOKEN_HASH.key: digest}).first()
     if row is None:
         return ScimCaller(tenant=None, presented=True)
     tenant, token, connection = row[:3]
     if token is None or not tokens_equal(token.token_hash, digest):
         token = connection = None
     return ScimCaller(tenant=tenant, token=token, connection=connection, presented=True)
+
+
+# Built once per process, its values bound at execution: building and hashing a
+# statement of three entities cost more than the rest of the query.
+@functools.lru_cache(maxsize=8)
+def _caller_statement(setter: ColumnElement[Any] | None) -> Select[Any]:
+    # The tenant is not known yet, so on PostgreSQL row-level security would hide every
+    # token: the token and its connection are found by hash through the functions made
+    # for that (isolation.scim_credentials).
+    tokens, connections = isolation.scim_credentials(row_security=setter is not None)
+    digest = isolation.TOKEN_HASH
+    return with_setter(setter, select(Tenant, tokens, connections)
+        .outerjoin(tokens, and_(tokens.tenant_id == Tenant.id,
+                                tokens.token_hash == digest, tokens.revoked_at.is_(None)))
+        .outerjoin(connections, and_(connections.id == tokens.connection_id,
+                                     connections.tenant_id == Tenant.id))
+        .where(Tenant.subdomain == SUBDOMAIN))
 
 
 def scim_root(request: Request) -> ScimContext:

@@ -12,12 +12,13 @@ and answer 404 until a POST of their userName re-attaches them, with their histo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from scim2_models import ConflictException, NotFoundException, SearchRequest, UniquenessException
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -25,6 +26,7 @@ from .. import accounts
 from ..folding import fold
 from ..models import GroupMember, TenantScope, User, UserEmail, UserSource
 from ..models.meta import utcnow
+from ..models.scoping import prepared
 from . import filters, mapping
 from .schema import DEFAULT_COUNT, MAX_RESULTS, UserResource
 
@@ -61,6 +63,13 @@ def visible() -> ColumnElement[bool]:
     return User.scim_resource[mapping.DETACHED_AT].as_string().is_(None)
 
 
+#: Visible users of the scope's tenant, with their emails in the same query; built once.
+VISIBLE_USERS = prepared(User).where(visible()).options(joinedload(User.emails))
+_USER_ID = bindparam("user_id", type_=String)
+_USER_BY_ID = VISIBLE_USERS.where(User.id == _USER_ID)
+_USER_ORDER = (User.created_at, User.id)
+
+
 @dataclass
 class Page:
     total: int
@@ -74,21 +83,55 @@ def page_bounds(search: SearchRequest[Any]) -> tuple[int, int]:
     return start, count
 
 
-def run_query(scope: TenantScope, stmt: Select[Any], order: list[Any],
-              search: SearchRequest[Any]) -> Page:
-    """One page of ``stmt``; the total costs a second query only when the page does not
-    tell it (a full page, or a start past the end)."""
+def run_query(scope: TenantScope, stmt: Select[Any], order: tuple[Any, ...],
+              search: SearchRequest[Any], values: dict[str, Any] | None = None,
+              *, reusable: bool = False) -> Page:
+    """One page of ``stmt`` (run with ``values`` bound); the total costs a second query
+    only when the page does not tell it (a full page, or a start past the end).
+    ``reusable``: ``stmt`` is built once per process, so its page and count statements
+    are too."""
     start, count = page_bounds(search)
+    paged, counted = (_paging if reusable else _paging.__wrapped__)(stmt, order)
+    values = values or {}
     rows: list[Any] = []
     if count:
-        rows = list(scope.session.scalars(
-            stmt.order_by(*order).offset(start - 1).limit(count)).unique())
+        rows = list(scope.execute(paged, **values, page_offset=start - 1,
+                                  page_limit=count).scalars().unique())
     if count and len(rows) < count and (rows or start == 1):
         total = start - 1 + len(rows)
     else:
-        total = scope.session.scalar(
-            select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        total = scope.execute(counted, **values).scalar() or 0
     return Page(total=total, start_index=start, rows=rows)
+
+
+@functools.lru_cache(maxsize=128)
+def _paging(stmt: Select[Any], order: tuple[Any, ...]) -> tuple[Select[Any], Select[Any]]:
+    """``stmt``'s page (offset and limit bound when it runs) and its count."""
+    paged = stmt.order_by(*order).offset(bindparam("page_offset", type_=Integer)) \
+        .limit(bindparam("page_limit", type_=Integer))
+    return paged, select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
+def filtered(stmt: Select[Any], scim_filter: Any, attributes: filters.AttributeMap,
+             dialect: str) -> tuple[Select[Any], dict[str, Any], bool]:
+    """``stmt`` restricted by ``scim_filter``, the values to run it with, and whether it
+    is reusable: a one-comparison equality (nearly every provider's lookup) reuses a
+    statement built once per attribute; any other filter builds its own."""
+    if scim_filter is None:
+        return stmt, {}, True
+    found = filters.equality(scim_filter, attributes, dialect)
+    if found is None:
+        return stmt.where(filters.to_sql(scim_filter, attributes, dialect)), {}, False
+    key = (stmt, found.shape)
+    reused = _EQUALITIES.get(key)
+    if reused is None:
+        reused = _EQUALITIES[key] = stmt.where(found.condition())
+    return reused, {filters.FILTER_VALUE.key: found.value}, True
+
+
+#: (statement, equality shape) -> the statement with that equality; as many as there
+#: are filterable attributes.
+_EQUALITIES: dict[tuple[Select[Any], tuple[str, bool]], Select[Any]] = {}
 
 
 def flush_unique(scope: TenantScope, what: str) -> None:
@@ -108,19 +151,13 @@ class UserStore:
         self.dialect = scope.session.get_bind().dialect.name
 
     # -- reading ------------------------------------------------------------------------
-    def _select(self) -> Select[Any]:
-        """Visible users, with their emails in the same query."""
-        return self.scope.select(User).where(visible()).options(joinedload(User.emails))
-
     def query(self, search: SearchRequest[Any]) -> Page:
-        stmt = self._select()
-        if search.filter is not None:
-            stmt = stmt.where(filters.to_sql(search.filter, USER_ATTRIBUTES, self.dialect))
-        return run_query(self.scope, stmt, [User.created_at, User.id], search)
+        stmt, values, reusable = filtered(VISIBLE_USERS, search.filter, USER_ATTRIBUTES,
+                                          self.dialect)
+        return run_query(self.scope, stmt, _USER_ORDER, search, values, reusable=reusable)
 
     def get(self, user_id: str) -> User:
-        user = self.scope.session.scalars(
-            self._select().where(User.id == user_id)).unique().first()
+        user = self.scope.execute(_USER_BY_ID, user_id=user_id).scalars().unique().first()
         if user is None:
             raise NotFoundException(detail=f"No user with id {user_id!r} in TrainMeUK.")
         return user
@@ -256,4 +293,4 @@ class UserStore:
             GroupMember.tenant_id == self.scope.tenant_id, GroupMember.user_id == user.id))
 
 
-__all__ = ["Page", "UserResource", "UserStore", "page_bounds", "run_query", "visible"]
+__all__ = ["Page", "UserResource", "UserStore", "filtered", "page_bounds", "run_query", "visible"]

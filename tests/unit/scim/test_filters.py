@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from trainmeuk_identity.models import Group, User
 from trainmeuk_identity.providers.entra import EntraProvider
-from trainmeuk_identity.scim import filters, protocol
+from trainmeuk_identity.scim import filters, protocol, store
 from trainmeuk_identity.scim.group_store import GROUP_ATTRIBUTES
 from trainmeuk_identity.scim.schema import GroupResource, UserResource, scim_service
 from trainmeuk_identity.scim.store import USER_ATTRIBUTES
@@ -82,3 +82,35 @@ def test_group_members_value():
 def test_bad_or_unsupported_filters_are_invalid_filter(text):
     with pytest.raises(InvalidFilterException):
         sql(text)
+
+
+def parsed(text: str, model=UserResource):
+    return protocol.validate(protocol.parametrised(SearchRequest, model), {"filter": text},
+                             Context.SEARCH_REQUEST, POLICY).filter
+
+
+@pytest.mark.parametrize(("first", "second", "value"), [
+    ('userName eq "Bob@Example.COM"', 'USERNAME eq "ann@example.com"', "ann@example.com"),
+    ('displayName eq "Bob"', 'displayName eq "ANN"', "ann"),
+    ('externalId eq "x-1"', 'externalId eq "X-2"', "X-2"),
+])
+def test_one_equality_reuses_one_statement_per_attribute(first, second, value):
+    """A provider's lookup (``attribute eq "text"``) runs a statement built once; the
+    value is bound when it runs, and the statement says what to_sql would have said."""
+    one, _, reusable = store.filtered(store.VISIBLE_USERS, parsed(first), USER_ATTRIBUTES, "sqlite")
+    other, values, _ = store.filtered(store.VISIBLE_USERS, parsed(second), USER_ATTRIBUTES, "sqlite")
+    assert reusable and one is other
+    assert values == {filters.FILTER_VALUE.key: value}
+    built = store.VISIBLE_USERS.where(filters.to_sql(parsed(second), USER_ATTRIBUTES, "sqlite"))
+    rendered = [str(s.compile(dialect=SQLITE)).replace("filter_value", "param_1")
+                for s in (other, built)]
+    assert rendered[0] == rendered[1]
+
+
+@pytest.mark.parametrize("text", [
+    'userName ne "a"', 'emails.value eq "a@example.com"', 'active eq true',
+    'userName eq "a" or userName eq "b"', 'title eq null',
+])
+def test_other_filters_build_their_own_statement(text):
+    _, values, reusable = store.filtered(store.VISIBLE_USERS, parsed(text), USER_ATTRIBUTES, "sqlite")
+    assert not reusable and values == {}
