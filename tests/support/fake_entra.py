@@ -10,10 +10,7 @@ counters of what the app fetched.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import itertools
 import json
 import secrets
 import threading
@@ -26,8 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from joserfc import jwt
 from joserfc.jwk import RSAKey
+
+from . import jwt_forge
+from .jwt_forge import b64url as _b64
 
 
 def new_guid() -> str:
@@ -67,16 +66,6 @@ class Grant:
     nonce: str | None
     user: FakeUser
     redeemed: bool = False
-
-
-# RSA private keys that FakeEntra.new_key hands out in turn, each time with a fresh kid.
-KEY_POOL_SIZE = 6
-_KEY_MATERIAL: list[Any] = []
-_key_slots = itertools.cycle(range(KEY_POOL_SIZE))
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 class FakeEntra:
@@ -121,17 +110,8 @@ class FakeEntra:
         self.directories[directory.tid] = directory
         return directory
 
-    @staticmethod
-    def new_key() -> RSAKey:
-        """A signing key with a key id of its own. Making an RSA key costs ~0.1 s and a
-        test run needs about a hundred, so the key material comes round from a small
-        pool: keys are told apart by ``kid`` (the app takes a token's key from the
-        directory's JWKS by ``kid``, and no directory publishes two of one material)."""
-        slot = next(_key_slots)
-        if slot >= len(_KEY_MATERIAL):
-            _KEY_MATERIAL.append(RSAKey.generate_key(2048).raw_value)
-        return RSAKey.import_key(_KEY_MATERIAL[slot],
-                                 parameters={"kid": secrets.token_hex(8), "use": "sig"})
+    # A signing key with a fresh kid, its material from a small pool (jwt_forge.new_key).
+    new_key = staticmethod(jwt_forge.new_key)
 
     def add_app(self, directory: FakeDirectory, redirect_uris: set[str] | None = None) -> tuple[FakeApp, str]:
         secret = secrets.token_urlsafe(30).replace("-", "~")
@@ -178,17 +158,9 @@ class FakeEntra:
         claims.update(self.claim_overrides)
         for name in self.drop_claims:
             claims.pop(name, None)
-        key = self.sign_with or directory.keys[-1]
-        if self.unsigned:
-            header = {"alg": "none", "typ": "JWT", "kid": key.kid}
-            return (_b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode()) + ".")
-        if self.hs256_with_public_key:
-            header = {"alg": "HS256", "typ": "JWT", "kid": key.kid}
-            signing_input = _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode())
-            mac = hmac.new(key.as_pem(private=False), signing_input.encode(), hashlib.sha256).digest()
-            return signing_input + "." + _b64(mac)
-        header = {"alg": "RS256", "typ": "JWT", "kid": key.kid, **self.header_overrides}
-        return jwt.encode(header, claims, key)
+        return jwt_forge.sign(claims, self.sign_with or directory.keys[-1],
+                              header_overrides=self.header_overrides, unsigned=self.unsigned,
+                              hs256_with_public_key=self.hs256_with_public_key)
 
     # --- HTTP -----------------------------------------------------------------------------
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
