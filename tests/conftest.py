@@ -8,7 +8,6 @@ isolated by tenant: each gets its own organisation, removed afterwards.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -34,20 +33,6 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     )
     migrate(url)
     return url
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _one_tls_context() -> Iterator[None]:
-    """Every httpx2 client builds a TLS context, loading the system's CA bundle (tens of
-    milliseconds of CPU), and the app makes a client per OIDC fetch and per code
-    redemption: that was the largest single cost of the SSO tests. Every client here
-    talks plain HTTP to loopback, so the tests build the default context once."""
-    import httpcore2
-
-    original = httpcore2.default_ssl_context
-    httpcore2.default_ssl_context = functools.cache(original)
-    yield
-    httpcore2.default_ssl_context = original
 
 
 @pytest.fixture(autouse=True)

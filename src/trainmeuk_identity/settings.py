@@ -1,8 +1,8 @@
 """Layered settings: the ini file gives the shape, the environment overrides it.
 
-Every deploy-specific value (database URL, base domain, secret keys, mail server,
-Microsoft authority) can come from a ``TRAINMEUK_*`` environment variable, so
-``production.ini`` holds nothing secret. ``load_settings`` is the one place that
+Every deploy-specific value (database URL, base domain, secret keys, mail server, a
+provider plugin's own settings) can come from a ``TRAINMEUK_*`` environment variable,
+so ``production.ini`` holds nothing secret. ``load_settings`` is the one place that
 reads the environment; the rest of the code reads ``registry.settings``.
 """
 
@@ -17,7 +17,6 @@ ENVIRONMENT_OVERRIDES: dict[str, str] = {
     "sqlalchemy.url": "TRAINMEUK_DATABASE_URL",
     "trainmeuk.base_domain": "TRAINMEUK_BASE_DOMAIN",
     "trainmeuk.secret_keys": "TRAINMEUK_SECRET_KEYS",
-    "trainmeuk.entra_authority": "TRAINMEUK_ENTRA_AUTHORITY",
     "trainmeuk.environment": "TRAINMEUK_ENVIRONMENT",
     "trainmeuk.cookie_secure": "TRAINMEUK_COOKIE_SECURE",
     "trainmeuk.plugins.blocked": "TRAINMEUK_PLUGINS_BLOCKED",
@@ -47,7 +46,6 @@ DEFAULT_POOL_OVERFLOW = 4
 DEFAULTS: dict[str, str] = {
     "trainmeuk.environment": "development",
     "trainmeuk.base_domain": "localhost",
-    "trainmeuk.entra_authority": "https://login.microsoftonline.com",
     "trainmeuk.cookie_secure": "false",
     "trainmeuk.plugins.blocked": "",
     "trainmeuk.mail_worker": "true",
@@ -66,7 +64,7 @@ SCIM_LIMIT_SETTINGS: dict[str, tuple[str, str]] = {
     # Per token, requests running at once in one process, and more waiting for that share
     "trainmeuk.scim.max_concurrent_per_token": ("TRAINMEUK_SCIM_MAX_CONCURRENT_PER_TOKEN", "2"),
     "trainmeuk.scim.max_queued_per_token": ("TRAINMEUK_SCIM_MAX_QUEUED_PER_TOKEN", "8"),
-    # ... for at most this many seconds before 429 (Entra allows a request 60 s);
+    # ... for at most this many seconds before 429 (a provisioning client may allow 60 s);
     "trainmeuk.scim.queue_timeout": ("TRAINMEUK_SCIM_QUEUE_TIMEOUT", "10"),
     # per token, requests per second over all processes, counted in windows of this
     # many seconds, the processes' counts added up in the database this often (seconds).
@@ -125,7 +123,6 @@ def load_settings(
     _select_password_hashing(str(merged["trainmeuk.password_hashing"]).strip())
     merged["trainmeuk.secret_keys"] = as_list(merged.get("trainmeuk.secret_keys"))
     merged["trainmeuk.base_domain"] = merged["trainmeuk.base_domain"].strip().lower()
-    merged["trainmeuk.entra_authority"] = merged["trainmeuk.entra_authority"].rstrip("/")
     merged["trainmeuk.cookie_secure"] = as_bool(merged["trainmeuk.cookie_secure"])
     merged["trainmeuk.plugins.blocked"] = as_list(merged["trainmeuk.plugins.blocked"])
     merged["trainmeuk.trusted_proxy"] = str(merged["trainmeuk.trusted_proxy"]).strip()
@@ -133,6 +130,27 @@ def load_settings(
         name.lower() for name in str(merged["trainmeuk.trusted_proxy_headers"]).replace(",", " ").split()
     }
     return dict(merged)
+
+
+def plugin_setting_names(plugin: str, name: str) -> tuple[str, str]:
+    """The ini key and environment variable of a plugin's own setting:
+    ``trainmeuk.<plugin>.<name>`` and ``TRAINMEUK_<PLUGIN>_<NAME>``."""
+    return f"trainmeuk.{plugin}.{name}", f"TRAINMEUK_{plugin}_{name}".upper()
+
+
+def plugin_setting(settings: Mapping[str, Any], plugin: str, name: str, default: str,
+                   aliases: tuple[str, ...] = (), environ: Mapping[str, str] | None = None) -> str:
+    """A setting a plugin declares (it is not known before plugins load): the
+    environment variable, else the ini key, else an older ini key, else ``default``."""
+    environ = os.environ if environ is None else environ
+    key, variable = plugin_setting_names(plugin, name)
+    if environ.get(variable, "").strip():
+        return environ[variable].strip()
+    for candidate in (key, *aliases):
+        value = settings.get(candidate)
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return default
 
 
 def _select_password_hashing(profile: str) -> None:

@@ -7,7 +7,7 @@ puts the message in the outbox in a short transaction of its own and wakes the m
 worker, which delivers it and retries while the SMTP server is unreachable: the
 request that created the account never waits for SMTP.
 
-The mail says how to sign in: "Sign in with Microsoft" at the organisation's address
+The mail says how to sign in: "Sign in with <provider>" at the organisation's address
 when the tenant has SSO on; otherwise a single-use link to choose a password (unless
 the account already has one). Accounts created inactive get nothing. The outbox keeps
 that link without its token: the mail worker mints the token when it delivers the

@@ -16,19 +16,16 @@ def test_environment_overrides_the_ini():
         "TRAINMEUK_DATABASE_URL": "postgresql+psycopg://u@db:5432/x",
         "TRAINMEUK_BASE_DOMAIN": "Example.COM",
         "TRAINMEUK_SECRET_KEYS": f"{STRONG}, old-key-still-decrypts-0123456789abcdef",
-        "TRAINMEUK_ENTRA_AUTHORITY": "https://login.microsoftonline.us/",
         "TRAINMEUK_MAIL_HOST": "smtp.example.com",
     })
     assert settings["sqlalchemy.url"] == "postgresql+psycopg://u@db:5432/x"
     assert settings["trainmeuk.base_domain"] == "example.com"
     assert settings["trainmeuk.secret_keys"] == [STRONG, "old-key-still-decrypts-0123456789abcdef"]
-    assert settings["trainmeuk.entra_authority"] == "https://login.microsoftonline.us"
     assert settings["mail.host"] == "smtp.example.com"
 
 
 def test_defaults():
     settings = load_settings(base(), environ={})
-    assert settings["trainmeuk.entra_authority"] == "https://login.microsoftonline.com"
     assert settings["trainmeuk.cookie_secure"] is False
 
 

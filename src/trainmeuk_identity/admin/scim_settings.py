@@ -78,5 +78,5 @@ def change_scim(request: Request) -> Any:
     return _back(request, provider,
                  f"SCIM provisioning is off: TrainMeUK refuses {provider.display_name}'s "
                  "provisioning requests until you turn it on again. The token is kept, so "
-                 "turning SCIM on again needs no change in Entra.")
+                 f"turning SCIM on again needs no change in {provider.short_name}.")
 

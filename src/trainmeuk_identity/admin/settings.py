@@ -42,7 +42,8 @@ def selected_provider(request: Request) -> Provider:
     providers = list(request.providers)
     if not providers:
         raise HTTPNotFound("No identity provider plugin is installed.")
-    name = request.params.get("provider") or ("entra" if "entra" in request.providers else providers[0].name)
+    # Without ?provider=, the first by name (the registry's order).
+    name = request.params.get("provider") or providers[0].name
     provider = request.providers.get(name)
     if provider is None:
         raise HTTPNotFound(f"There is no identity provider called {name!r}.")

@@ -2,7 +2,8 @@
 edit, deactivate and reactivate accounts and grant or remove admin rights.
 
 What provisioning manages (name, email, department, job title) is read-only for a
-SCIM-managed account: Microsoft 365 is its source, and an edit here would be
+SCIM-managed account: the provisioning identity provider's directory is its source
+(``Provider.directory_name`` says which, in its own words), and an edit here would be
 overwritten by the next sync. An admin can never lock themselves out: they cannot
 deactivate their own account or remove their own admin rights. "End sessions" signs a
 person out on every device at once (after a confirmation step), leaving the account
@@ -190,8 +191,8 @@ def save_profile(request: Request, user: User) -> Any:
              "is_admin": user.is_admin}
     if user.scim_managed:
         return _form(request, user, _values_of(user), {
-            "form": "Microsoft 365 is the source of this account's details; change them there."},
-            status=400)
+            "form": f"{source_of(request, user)} is the source of this account's details; "
+                    "change them there."}, status=400)
     if not email:
         errors["email"] = "Enter the person's work email address."
     else:
@@ -219,6 +220,12 @@ def save_profile(request: Request, user: User) -> Any:
     return HTTPSeeOther(location=request.route_path("admin.users.item", user_id=user.id))
 
 
+def source_of(request: Request, user: User) -> str:
+    """Where a SCIM-managed account's details come from, as its provider names it."""
+    provider = request.providers.get(user.scim_provider or "")
+    return provider.directory_name if provider is not None else "The identity provider"
+
+
 def back(request: Request, user: User, message: str) -> HTTPSeeOther:
     request.session.flash(message, queue=FLASH_QUEUE)
     return HTTPSeeOther(location=request.route_path("admin.users.item", user_id=user.id))
@@ -237,9 +244,11 @@ def deactivate_user(request: Request, user: User) -> Any:
         return back(request, user, "This account is already deactivated.")
     audit(request, "user.deactivated", target=user.email or user.user_name)
     request.notify("user_deactivated", tenant=request.tenant, user=user, provider=None, reason="admin")
-    note = (" Microsoft 365 still lists this person: remove them from the TrainMeUK app's "
-            "users and groups in Entra too, or a later sync may turn the account on again."
-            if user.scim_managed else "")
+    provider = request.providers.get(user.scim_provider) if user.scim_managed else None
+    note = (f" {source_of(request, user)} still lists this person: remove them from the "
+            "TrainMeUK app's users and groups in "
+            f"{provider.short_name if provider else 'the identity provider'} too, or a later "
+            "sync may turn the account on again." if user.scim_managed else "")
     return back(request, user, "Account deactivated: it can no longer sign in, and its open "
                 "sessions have ended." + note)
 

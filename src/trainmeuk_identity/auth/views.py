@@ -25,8 +25,14 @@ from .passwords import hash_password, needs_rehash, password_problem, verify_pas
 WRONG_CREDENTIALS = "The email address or password is not right."
 THROTTLED = ("Too many failed sign-in attempts from your network. Wait {wait} and try "
              "again, or ask your organisation's TrainMeUK administrator to help.")
-SSO_ONLY = ("Your organisation signs in with Microsoft. Use “Sign in with Microsoft” "
-            "below.")
+def sso_only(buttons: list[dict[str, str]]) -> str:
+    """Why a password sign-in was refused when the tenant requires SSO, naming its
+    providers: "Your organisation signs in with <provider>. Use “Sign in with ...” below."."""
+    if not buttons:
+        return "Your organisation signs in with single sign-on, which is not available right now."
+    names = " or ".join(b["button_label"] for b in buttons)
+    labels = " or ".join(f"“{b['label']}”" for b in buttons)
+    return f"Your organisation signs in with {names}. Use {labels} below."
 
 
 # A path on this site, of printable ASCII only (no spaces, controls or other
@@ -68,6 +74,7 @@ def sso_buttons(request: Request) -> list[dict[str, str]]:
                 "label": f"Sign in with {provider.button_label}",
                 "url": request.route_path("sso.login", provider=provider.name),
                 "provider": provider.name,
+                "button_label": provider.button_label,
             })
     return buttons
 
@@ -126,7 +133,7 @@ def login_submit(request: Request) -> Any:
         return login_page(request, email=email, status=403,
                           error="This account is deactivated. Ask your organisation's TrainMeUK administrator.")
     if request.tenant.require_sso and not user.is_admin:
-        return login_page(request, email=email, error=SSO_ONLY, status=403)
+        return login_page(request, email=email, error=sso_only(sso_buttons(request)), status=403)
 
     throttle.clear_failures(scope, key, address)
     if needs_rehash(user.password_hash or ""):

@@ -17,7 +17,7 @@ class AuditEvent(TenantScoped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor: Mapped[str] = mapped_column(String(400))  # "user:<email>", "scim:entra", "console"
+    actor: Mapped[str] = mapped_column(String(400))  # "user:<email>", "scim:<provider>", "console"
     action: Mapped[str] = mapped_column(String(64))  # e.g. "sso.settings.saved", "login.failed"
     target: Mapped[str | None] = mapped_column(String(400))
     outcome: Mapped[str] = mapped_column(String(16), default="success")

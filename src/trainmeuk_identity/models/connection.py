@@ -16,7 +16,7 @@ class ProviderConnection(UUIDPrimaryKey, TenantScoped, Timestamps, Base):
     __table_args__ = (UniqueConstraint("tenant_id", "provider"),)
 
     provider: Mapped[str] = mapped_column(String(64))
-    # Non-secret settings the provider declares (for Entra: tenant_id, client_id).
+    # Non-secret settings the provider declares (e.g. a directory id and a client id).
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The client secret, encrypted with the "client-secret" key ring; never shown back.
     client_secret_encrypted: Mapped[str | None] = mapped_column(Text)

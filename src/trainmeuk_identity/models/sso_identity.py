@@ -12,7 +12,8 @@ from .user import User
 
 
 class SsoIdentity(UUIDPrimaryKey, TenantScoped, Base):
-    """For Entra: ``issuer_tenant`` is the token's ``tid``, ``subject`` its ``oid``."""
+    """``(issuer_tenant, subject)`` is what ``Provider.identity_of`` returns: e.g. a
+    directory id and the person's object id in it."""
 
     __tablename__ = "sso_identities"
     __table_args__ = (UniqueConstraint("tenant_id", "provider", "issuer_tenant", "subject"),)

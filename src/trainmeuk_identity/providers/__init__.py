@@ -22,7 +22,7 @@ from .base import (
     SsoProfile,
 )
 from .hookspecs import hookimpl
-from .registry import build_plugin_manager, build_provider_registry
+from .registry import build_plugin_manager, build_provider_registry, provider_app_settings
 from .services import HookServices
 
 __all__ = [
@@ -41,6 +41,9 @@ def includeme(config: Any) -> None:
     )
     config.registry["plugin_manager"] = pm
     config.registry["providers"] = build_provider_registry(pm)
+    # Each provider's own application settings, as ``trainmeuk.<provider>.<name>``
+    # (read by ``Provider.app_setting``), with the environment applied once, here.
+    settings.update(provider_app_settings(config.registry["providers"], settings))
 
     config.add_request_method(lambda r: r.registry["providers"], "providers", reify=True)
     config.add_request_method(lambda r: r.registry["plugin_manager"], "plugins", reify=True)

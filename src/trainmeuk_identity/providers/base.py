@@ -7,6 +7,7 @@ the defaults, and register an instance from the ``register_providers`` hook. Cor
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,10 @@ from typing import Any, ClassVar, Literal, Protocol
 
 from markupsafe import Markup
 
+log = logging.getLogger(__name__)
+
+#: How a client may authenticate at a provider's token endpoint (RFC 8414 names).
+TOKEN_AUTH_METHODS = frozenset({"client_secret_post", "client_secret_basic"})
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -99,7 +104,8 @@ class ErrorExplanation:
     what_to_do: str
     for_admin: bool = False
     links: Mapping[str, str] = field(default_factory=dict)
-    #: The provider's own code for the error (e.g. ``AADSTS7000215``), shown as is.
+    #: The provider's own, more precise code for the error (often found in the
+    #: ``error_description``), shown as is.
     code: str = ""
 
 
@@ -160,14 +166,14 @@ class Provider:
 
     #: URL and storage name; never changes once used.
     name: ClassVar[str]
-    #: Shown to people: "Microsoft Entra ID", and in "Sign in with <button_label>";
+    #: Shown to people: the product's name, and in "Sign in with <button_label>";
     #: "<button_label> account" is how messages name the person's account there.
     display_name: ClassVar[str]
     button_label: ClassVar[str]
-    #: What admins call the provider in running text ("In Entra, paste ...").
+    #: What admins call the provider in running text ("In <short_name>, paste ...").
     #: Defaults to :attr:`display_name`.
     short_name: ClassVar[str] = ""
-    #: Where the provisioned people's accounts live, as admins know it ("Microsoft 365"):
+    #: Where the provisioned people's accounts live, as admins know it (a suite's name):
     #: shown as the source of a provisioned account. Defaults to :attr:`display_name`.
     directory_name: ClassVar[str] = ""
     #: The fields an admin fills in (non-secret ones stored as settings).
@@ -272,7 +278,7 @@ class Provider:
 
     def pinned_claims(self, settings: Mapping[str, Any]) -> dict[str, Any]:
         """Further claims that must equal these values exactly (besides ``iss``,
-        ``aud`` and ``nonce``, which core always checks), e.g. Entra's ``tid``."""
+        ``aud`` and ``nonce``, which core always checks), e.g. a directory id claim."""
         return {}
 
     def identity_of(self, claims: Mapping[str, Any]) -> tuple[str, str]:
@@ -372,6 +378,14 @@ class ProviderRegistry:
             raise PluginLoadError(f"provider {provider!r} needs a lower-case identifier as its name")
         if name in self._providers:
             raise PluginLoadError(f"two plugins register a provider named {name!r}")
+        if provider.supports_sso:
+            if provider.client_id_field not in {f.name for f in provider.settings_fields}:
+                log.warning("provider %r: client_id_field %r is not one of its settings_fields, "
+                            "so its sign-in cannot work", name, provider.client_id_field)
+            if provider.token_endpoint_auth_method not in TOKEN_AUTH_METHODS:
+                raise PluginLoadError(
+                    f"provider {name!r}: token_endpoint_auth_method must be one of "
+                    f"{', '.join(sorted(TOKEN_AUTH_METHODS))}, not {provider.token_endpoint_auth_method!r}")
         self._providers[name] = provider
 
     def get(self, name: str, offering: Literal["sso", "scim"] | None = None) -> Provider | None:

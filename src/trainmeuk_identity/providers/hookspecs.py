@@ -2,7 +2,7 @@
 
 A plugin is a module or object with functions marked ``@hookimpl`` (re-exported from
 ``trainmeuk_identity.providers``), installed as a package that declares an entry point
-in the ``trainmeuk_identity.providers`` group. The built-in Entra ID provider is such a
+in the ``trainmeuk_identity.providers`` group. The built-in identity provider is such a
 plugin. Every hook is called with keyword arguments; a plugin may accept only the
 ones it needs.
 

@@ -1,7 +1,7 @@
 """The plugin manager and the registry of providers it fills.
 
 Built once per application in ``includeme``: load every entry point of the
-``trainmeuk_identity.providers`` group (the built-in Entra plugin is one of them),
+``trainmeuk_identity.providers`` group (the built-in provider plugin is one of them),
 check that no plugin implements a hook that does not exist, then let plugins register
 their providers.
 """
@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pluggy
 
+from ..settings import ConfigurationError, plugin_setting, plugin_setting_names
 from . import hookspecs
 from .base import PluginLoadError, ProviderRegistry
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginLoadError", "ProviderRegistry", "build_plugin_manager",
-           "build_provider_registry", "plugin_distributions"]
+           "build_provider_registry", "plugin_distributions", "provider_app_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +65,21 @@ def plugin_distributions(pm: pluggy.PluginManager) -> dict[str, str]:
         if pm.get_plugin(ep.name) is not None:
             found.setdefault(ep.name, ep.dist.name if ep.dist else "?")
     return found
+
+
+def provider_app_settings(registry: ProviderRegistry, settings: Mapping[str, Any],
+                          environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The providers' own application settings (``Provider.app_settings``) by ini key,
+    resolved once at start-up (environment > ini > older alias > default) and checked:
+    a bad value stops start-up with a message naming the setting and its variable."""
+    values: dict[str, str] = {}
+    for provider in registry:
+        for declared in type(provider).app_settings:
+            key, variable = plugin_setting_names(provider.name, declared.name)
+            value = plugin_setting(settings, provider.name, declared.name, declared.default,
+                                   declared.aliases, environ)
+            problem = declared.validate(value) if declared.validate is not None else None
+            if problem:
+                raise ConfigurationError(f"{key} ({variable}) {problem}; got {value!r}.")
+            values[key] = value
+    return values

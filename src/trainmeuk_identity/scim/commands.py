@@ -21,11 +21,17 @@ from .routes import endpoint_url
 ENABLE_HELP = """\
 Turn SCIM provisioning on for a tenant and print its endpoint URL ("endpoint: ...").
 The first time, a bearer token is created and printed once ("token: ..."). If the
-tenant already has a token, it is kept (Entra keeps working) and no token line is
+tenant already has a token, it is kept (provisioning keeps working) and no token line is
 printed, unless --rotate asks for a new one (the old one then stops working)."""
 
 
-def _provider(ctx: Console, name: str) -> str:
+def _provider(ctx: Console, name: str | None) -> str:
+    if name is None:  # the one provider that offers SCIM, if only one does
+        offering = [p.name for p in ctx.providers if p.supports_scim]
+        if len(offering) != 1:
+            raise UsageError("name the provider with --provider (installed: "
+                             f"{', '.join(offering) or 'none'})")
+        name = offering[0]
     provider = ctx.providers.get(name)
     if provider is None:
         known = ", ".join(p.name for p in ctx.providers) or "none installed"
@@ -93,7 +99,8 @@ def add_commands(commands: Any) -> None:
 
     def common(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--tenant", required=True, help="the tenant's subdomain, e.g. acme")
-        parser.add_argument("--provider", default="entra", help="identity provider (default: entra)")
+        parser.add_argument("--provider", help="identity provider (may be left out when only one "
+                                               "offering SCIM is installed)")
 
     enable = scim.add_parser("enable", help="turn SCIM on; print the endpoint URL and a new token",
                              description=ENABLE_HELP)

@@ -1,8 +1,9 @@
 """Every refusal under ``/scim/`` as a SCIM Error document (RFC 7644 §3.12).
 
 Protocol errors are raised as scim2-models exceptions anywhere in the SCIM code and
-rendered here, once. Their ``detail`` is shown verbatim to the customer's admin in
-Entra's provisioning logs, so it says what to fix. Other HTTP errors under /scim
+rendered here, once. Their ``detail`` is shown verbatim to the customer's admin in the
+identity provider's provisioning logs, so it says what to fix (in the provider's words:
+``Provider.short_name`` and the field names of its ``scim_setup``). Other HTTP errors under /scim
 (404, 503, 500) are rendered as SCIM Errors by the application's own error views.
 """
 
@@ -22,6 +23,7 @@ from scim2_models import (
 )
 
 from ..errors import scim_error_response
+from .section import scim_setup
 from .security import Refusal
 
 SCIM_PATH = r"^/scim/"
@@ -31,8 +33,8 @@ DISABLED_DETAIL = (
     "can enable it under Admin → Settings → SSO & Provisioning (Enable SCIM)."
 )
 NO_TOKEN_DETAIL = (
-    "No bearer token was sent. In Entra, paste the SCIM Bearer Token from TrainMeUK "
-    "(Admin → Settings → SSO & Provisioning) into Secret Token."
+    "No bearer token was sent. In {provider}, paste the SCIM Bearer Token from TrainMeUK "
+    "(Admin → Settings → SSO & Provisioning) into {token_field}."
 )
 BAD_TOKEN_DETAIL = (
     "The bearer token is not valid for this organisation's SCIM endpoint. Copy the SCIM "
@@ -104,14 +106,19 @@ def scim_exception_view(exc: SCIMException, request: Request) -> Response:
 def scim_forbidden_view(exc: HTTPForbidden, request: Request) -> Response:
     """401 for a missing or wrong token, 403 while SCIM is switched off, 404 for a
     provider that does not exist (no token can be valid for it)."""
-    provider = getattr(getattr(request, "context", None), "provider_name", None)
-    if not provider or request.providers.get(provider) is None:
-        return scim_error_response(404, f"There is no SCIM endpoint for provider {provider!r} "
+    name = getattr(getattr(request, "context", None), "provider_name", None)
+    provider = request.providers.get(name) if name else None
+    if provider is None:
+        return scim_error_response(404, f"There is no SCIM endpoint for provider {name!r} "
                                         "at this address.")
     refusal = getattr(request, "scim_refusal", Refusal.no_token)
     if refusal is Refusal.scim_disabled:
         return scim_error_response(403, DISABLED_DETAIL)
-    detail = NO_TOKEN_DETAIL if refusal is Refusal.no_token else BAD_TOKEN_DETAIL
+    if refusal is Refusal.no_token:
+        detail = NO_TOKEN_DETAIL.format(provider=provider.short_name,
+                                        token_field=scim_setup(request, provider).token_field)
+    else:
+        detail = BAD_TOKEN_DETAIL
     return scim_error_response(401, detail, headers={"WWW-Authenticate": 'Bearer realm="SCIM"'})
 
 

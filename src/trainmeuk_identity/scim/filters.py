@@ -202,7 +202,7 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
 
     def equality(self) -> Equality | None:
         """The filter as an :class:`Equality` if it is one ``attribute eq "text"`` on a
-        column of the resource's own row (what Entra and Okta send), else None."""
+        column of the resource's own row (what provisioning clients send), else None."""
         node = self.filter.ast
         if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
             return None

@@ -4,7 +4,9 @@
 The bearer token's value exists only in the response to the POST that created it
 (rendered there, with ``Cache-Control: no-store``); it is never put in the session,
 the database or a redirect. Afterwards the page shows only its last four characters
-and when it was created and last used, so an admin can check what Entra was given.
+and when it was created and last used, so an admin can check what the identity provider
+was given. How to connect the provider's provisioning is the provider's own content
+(``Provider.scim_setup``).
 """
 
 from __future__ import annotations
@@ -14,11 +16,18 @@ from typing import Any
 from pyramid.request import Request
 
 from ..models import ProviderConnection
-from ..providers import Provider
+from ..providers import Provider, ScimSetup
 from .routes import endpoint_url
 
 #: The flash queue of the SCIM part (its template shows the messages).
 FLASH_QUEUE = "scim"
+
+
+def scim_setup(request: Request, provider: Provider) -> ScimSetup:
+    """The provider's instructions for connecting its provisioning to this tenant."""
+    links = {"users": request.route_path("admin.users"),
+             "provisioning_log": request.route_path("admin.provisioning_log")}
+    return provider.scim_setup(endpoint_url(request, provider.name), links)
 
 
 class ScimSection:
@@ -39,6 +48,8 @@ class ScimSection:
             "issued_token": issued_token,
             "provider_name": provider.name,
             "provider_display_name": provider.display_name,
+            "provider_short_name": provider.short_name,
+            "setup": scim_setup(request, provider),
         }
 
 

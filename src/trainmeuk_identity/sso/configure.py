@@ -1,7 +1,7 @@
 """Saving a tenant's SSO settings: shared by the admin page and the console script.
 
-Values are validated field by field, then checked against the provider (the directory
-exists, the client id and secret are accepted). A check that fails for certain blocks
+Values are validated field by field, then checked against the provider (for example:
+the directory exists, the client id and secret are accepted). A check that fails for certain blocks
 enabling SSO; a check that cannot be made (provider unreachable) lets the save go on
 with a warning. The client secret is encrypted at rest with the "client-secret" key
 ring; only its last four characters and when it was set are kept readable.
@@ -44,12 +44,16 @@ def public_fields(provider: Provider) -> list[str]:
     return [f.name for f in provider.settings_fields if not f.secret]
 
 
+def has_public_settings(provider: Provider, settings: Mapping[str, Any] | None) -> bool:
+    """Every required non-secret field of the provider has a value in ``settings``."""
+    if settings is None:
+        return False
+    return all(settings.get(f.name) for f in provider.settings_fields if f.required and not f.secret)
+
+
 def is_configured(provider: Provider, connection: ProviderConnection | None,
                   app_settings: Mapping[str, Any]) -> bool:
-    if connection is None:
-        return False
-    settings = connection.settings or {}
-    if any(not settings.get(name) for name in public_fields(provider)):
+    if connection is None or not has_public_settings(provider, connection.settings or {}):
         return False
     return secret_field(provider) is None or client_secret(connection, app_settings) is not None
 
@@ -82,7 +86,8 @@ def save_sso_settings(scope: TenantScope, tenant: Tenant, provider: Provider, *,
     connection = get_connection(scope, provider.name)
     usable_secret = secret or client_secret(connection, app_settings)
     if enable and secret_name and not usable_secret and secret_name not in errors:
-        errors[secret_name] = "Enter the Client Secret (its Value) to enable SSO."
+        label = next(f.label for f in provider.settings_fields if f.name == secret_name)
+        errors[secret_name] = f"Enter the {label} to enable SSO."
     if require_sso and not enable:
         errors["require_sso"] = ("Everyone else can only be required to use SSO while SSO is "
                                  "enabled: tick Enable SSO too.")
@@ -90,8 +95,11 @@ def save_sso_settings(scope: TenantScope, tenant: Tenant, provider: Provider, *,
         outcome.errors = errors
         return outcome
 
-    if all(clean.values()):
-        outcome.checks = provider.check_connection(clean, usable_secret, app_settings, probe)
+    if has_public_settings(provider, clean):
+        # The core probe authenticates the way this provider asks (token_endpoint_auth_method).
+        bind = getattr(probe, "for_provider", None)
+        outcome.checks = provider.check_connection(
+            clean, usable_secret, app_settings, bind(provider) if bind else probe)
     if enable and any(not c.ok and c.conclusive for c in outcome.checks):
         return outcome
 

@@ -2,8 +2,8 @@
 
 Views raise :class:`SsoFailure` internally and turn it into a page at one place
 (``views.py``), which *returns* the page, so the audit record of the failure commits
-with it. Never a 500, never a stack trace; Microsoft's own code and description are
-shown as they came.
+with it. Never a 500, never a stack trace; the provider's own code and description are
+shown as they came, and its wording comes from the provider object.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class SsoFailure(Exception):
     message: str
     what_to_do: str = START_AGAIN
     status: int = 400
-    code: str = ""  # the provider's error code (OAuth error or AADSTS...)
+    code: str = ""  # the provider's error code (the OAuth error, or the provider's own)
     description: str = ""  # the provider's own description, verbatim
     for_admin: bool = False
     links: dict[str, str] = field(default_factory=dict)
@@ -60,9 +60,7 @@ def from_provider_error(provider: Provider, params: Any, consent_url: str | None
                           message=f"You cancelled signing in with {provider.button_label}.",
                           what_to_do="Sign in again whenever you are ready.", status=400,
                           code=code, description=description, detail=f"{error}: {description}")
-    # access_denied that is not a cancel is how Entra reports a missing approval
-    # (AADSTS65001 and kin), next to the standard consent_required.
-    consent = error in {"consent_required", "admin_consent_required", "access_denied"}
+    consent = provider.needs_consent(error, description)
     failure = SsoFailure(
         reason="consent_required" if consent else "idp_error",
         title=explained.title if explained else f"{provider.button_label} refused the sign-in",
@@ -73,7 +71,7 @@ def from_provider_error(provider: Provider, params: Any, consent_url: str | None
         code=code, description=description, for_admin=bool(explained and explained.for_admin),
         detail=f"{error}: {description}")
     if consent and consent_url:
-        failure.links["Admin consent (a Microsoft admin of your organisation opens this)"] = consent_url
+        failure.links[provider.admin_consent_label] = consent_url
     return failure
 
 
@@ -97,6 +95,13 @@ def unreachable(provider: Provider, exc: AuthorityError) -> SsoFailure:
                       message=f"TrainMeUK could not reach {provider.display_name} to complete "
                               "the sign-in.", what_to_do="Try again in a minute.", status=502,
                       detail=exc.description)
+
+
+def from_refused_claims(provider: Provider, reason: str, target: str | None) -> SsoFailure:
+    """The token was valid but the provider's :meth:`refuse_claims` said no."""
+    return SsoFailure(reason="refused_claims", title="You cannot be signed in", message=reason,
+                      what_to_do=ASK_ADMIN, status=403,
+                      detail=f"{provider.name} refused the claims of {target or 'this person'}: {reason}")
 
 
 def from_token(exc: TokenInvalid) -> SsoFailure:

@@ -1,9 +1,10 @@
 """Which TrainMeUK account a validated sign-in belongs to.
 
-The key is the provider's immutable identity of the person — for Entra ``(tid, oid)``
-— stored as an :class:`SsoIdentity`. Only on a person's first sign-in, with the token's
-directory already pinned to the customer's own, is an account found by email or
-userName (exactly one active match), and the link stored; after that the link alone
+The key is the provider's immutable identity of the person (``Provider.identity_of``:
+an issuer or directory and a subject), stored as an :class:`SsoIdentity`. Only on a
+person's first sign-in, with the token's issuer already pinned to the customer's own,
+is an account found by the profile's login hints, email or userName (exactly one
+active match), and the link stored; after that the link alone
 decides. Email addresses and user names never authorise anyone on their own: they can
 be changed or reassigned.
 """
@@ -48,8 +49,10 @@ def find_identity(scope: TenantScope, provider: str, issuer_tenant: str,
 
 
 def resolve(scope: TenantScope, *, provider: str, issuer_tenant: str, subject: str,
-            profile: SsoProfile, create_accounts: bool, dry_run: bool = False) -> LinkResult:
-    """Find (and unless ``dry_run``, store or create) the account for this identity."""
+            profile: SsoProfile, create_accounts: bool, dry_run: bool = False,
+            account_label: str = "identity provider") -> LinkResult:
+    """Find (and unless ``dry_run``, store or create) the account for this identity.
+    ``account_label`` names the provider in messages ("this <label> account")."""
     identity = find_identity(scope, provider, issuer_tenant, subject)
     if identity is not None:
         user = scope.get(User, identity.user_id)
@@ -66,7 +69,7 @@ def resolve(scope: TenantScope, *, provider: str, issuer_tenant: str, subject: s
     active = [u for u in candidates.values() if u.active]
     hints = profile.login_hints
     if len(active) > 1:
-        return _refuse("ambiguous", "More than one TrainMeUK account matches this Microsoft "
+        return _refuse("ambiguous", f"More than one TrainMeUK account matches this {account_label} "
                                     "account's email address.", matched=hints)
     if len(active) == 1:
         user = active[0]
@@ -77,9 +80,9 @@ def resolve(scope: TenantScope, *, provider: str, issuer_tenant: str, subject: s
             SsoIdentity.issuer_tenant == issuer_tenant))
         if other is not None:
             return _refuse("linked_elsewhere", "The matching TrainMeUK account is already linked "
-                                               "to a different Microsoft account.", user, hints)
+                                               f"to a different {account_label} account.", user, hints)
         if not dry_run and not _store_link(scope, user, provider, issuer_tenant, subject):
-            return _refuse("linked_elsewhere", "This Microsoft account was just linked to "
+            return _refuse("linked_elsewhere", f"This {account_label} account was just linked to "
                                                "another TrainMeUK account.", user, hints)
         return LinkResult(user=user, how="first_link", matched=hints)
     if candidates:
@@ -89,7 +92,7 @@ def resolve(scope: TenantScope, *, provider: str, issuer_tenant: str, subject: s
         return _refuse("no_account", "Your organisation has not given you a TrainMeUK account.",
                        matched=hints)
     if not profile.email:
-        return _refuse("no_email", "Microsoft sent no email address to create an account with.")
+        return _refuse("no_email", f"{account_label} sent no email address to create an account with.")
     if dry_run:
         return LinkResult(user=None, how="created", matched=hints)
     try:

@@ -17,27 +17,31 @@ import httpx2
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 
-from ..providers.base import AuthorityError
+from ..providers.base import TOKEN_AUTH_METHODS, AuthorityError
+from .tls import tls_context
 
 HTTP_TIMEOUT_SECONDS = 10.0
 METADATA_MAX_AGE_SECONDS = 24 * 60 * 60
-# Entra v2.0 delivers the code in the query string of a top-level GET: our SameSite=Lax
-# state cookie comes with it (a form_post would be a cross-site POST without it).
+# The code comes back in the query string of a top-level GET: our SameSite=Lax state
+# cookie comes with it (a form_post would be a cross-site POST without it).
 RESPONSE_MODE = "query"
 
 
-def _client(client_id: str | None = None, client_secret: str | None = None,
-            **kwargs: Any) -> OAuth2Client:
+def _client(client_id: str | None = None, client_secret: str | None = None, *,
+            auth_method: str = "client_secret_post", **kwargs: Any) -> OAuth2Client:
+    if auth_method not in TOKEN_AUTH_METHODS:
+        raise ValueError(f"unsupported token endpoint authentication method {auth_method!r}")
     return OAuth2Client(client_id=client_id, client_secret=client_secret,
-                        token_endpoint_auth_method="client_secret_post",
+                        token_endpoint_auth_method=auth_method,
                         code_challenge_method="S256", timeout=HTTP_TIMEOUT_SECONDS,
-                        follow_redirects=False, **kwargs)
+                        follow_redirects=False, verify=tls_context(), **kwargs)
 
 
 def fetch_json(url: str) -> dict[str, Any]:
     """GET a JSON document from the provider; AuthorityError on any failure."""
     try:
-        with httpx2.Client(timeout=HTTP_TIMEOUT_SECONDS, follow_redirects=False) as http:
+        with httpx2.Client(timeout=HTTP_TIMEOUT_SECONDS, follow_redirects=False,
+                           verify=tls_context()) as http:
             response = http.get(url, headers={"Accept": "application/json"})
     except httpx2.HTTPError as exc:
         raise AuthorityError(f"{type(exc).__name__}: {exc}", unreachable=True) from None
@@ -108,22 +112,32 @@ def authorization_url(metadata: dict[str, Any], *, client_id: str, redirect_uri:
 
 
 def exchange_code(metadata: dict[str, Any], *, client_id: str, client_secret: str, code: str,
-                  redirect_uri: str, verifier: str) -> dict[str, Any]:
-    """The token response for an authorization code (confidential client + PKCE)."""
-    client = _client(client_id, client_secret, redirect_uri=redirect_uri)
+                  redirect_uri: str, verifier: str,
+                  auth_method: str = "client_secret_post") -> dict[str, Any]:
+    """The token response for an authorization code (confidential client + PKCE),
+    authenticated the way the provider asks (``Provider.token_endpoint_auth_method``)."""
+    client = _client(client_id, client_secret, auth_method=auth_method, redirect_uri=redirect_uri)
     return _token_request(lambda c: c.fetch_token(
         metadata["token_endpoint"], grant_type="authorization_code", code=code,
         code_verifier=verifier, redirect_uri=redirect_uri), client)
 
 
 class HttpProbe:
-    """The :class:`~trainmeuk_identity.providers.base.ConnectionProbe` for save-time checks."""
+    """The :class:`~trainmeuk_identity.providers.base.ConnectionProbe` for save-time
+    checks; ``auth_method`` is the provider's token-endpoint authentication method
+    (``save_sso_settings`` binds it with :meth:`for_provider`)."""
+
+    def __init__(self, auth_method: str = "client_secret_post") -> None:
+        self.auth_method = auth_method
+
+    def for_provider(self, provider: Any) -> HttpProbe:
+        return HttpProbe(provider.token_endpoint_auth_method)
 
     def discover(self, url: str) -> dict[str, Any]:
         return fetch_json(url)
 
     def client_credentials(self, token_endpoint: str, client_id: str, client_secret: str,
                            scope: str) -> dict[str, Any]:
-        client = _client(client_id, client_secret, scope=scope)
+        client = _client(client_id, client_secret, auth_method=self.auth_method, scope=scope)
         return _token_request(lambda c: c.fetch_token(token_endpoint, grant_type="client_credentials"),
                               client)

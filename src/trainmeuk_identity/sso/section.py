@@ -17,7 +17,7 @@ from pyramid.request import Request
 from ..models import ProviderConnection
 from ..providers import Provider
 from .configure import SaveOutcome, is_configured
-from .views import redirect_uri
+from .views import field_labels, redirect_uri
 
 FLASH_OK = "sso"
 FLASH_WARNING = "sso-warning"
@@ -58,6 +58,8 @@ def _values(request: Request, provider: Provider, connection: ProviderConnection
         "display_name": provider.display_name,
         "button": f"Sign in with {provider.button_label}",
         "redirect_uri": uri,
+        "redirect_uri_help": provider.redirect_uri_help,
+        "field_labels": field_labels(provider),
         "fields": fields,
         "secret_suffix": connection.client_secret_suffix if connection else None,
         "secret_set_at": connection.client_secret_set_at if connection else None,

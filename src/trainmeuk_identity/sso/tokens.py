@@ -1,7 +1,7 @@
 """id_token validation (joserfc): every check a careful relying party makes.
 
 RS256 only; the key comes from the directory's JWKS by ``kid``; ``iss`` must be exactly
-the connection's issuer, ``aud`` its client id, the provider's pinned claims (Entra:
+the connection's issuer, ``aud`` its client id, the provider's pinned claims (e.g.
 ``tid``) exact, ``exp``/``nbf``/``iat`` within a small leeway, and ``nonce`` the one
 this browser's sign-in was started with.
 

@@ -27,10 +27,10 @@ from ..connections import get_connection
 from ..models import ProviderConnection
 from ..models.meta import utcnow
 from ..permissions import Permission
-from ..providers.base import AuthorityError, Provider
+from ..providers.base import AuthorityError, Provider, SsoProfile
 from ..security import StaffIdentity
 from . import errors, linking, oidc, state, tokens
-from .configure import client_secret, is_configured
+from .configure import client_secret, has_public_settings, is_configured, secret_field
 from .errors import SsoFailure
 
 ADMIN_CONSENT_STATE = "admin-consent"
@@ -83,7 +83,7 @@ def login(request: Request) -> Response:
             message=f"This organisation has not enabled sign-in with {provider.button_label}.",
             what_to_do="Sign in with your TrainMeUK password, or ask your organisation's "
                        "TrainMeUK administrator." if not test else
-                       "Save Tenant ID, Client ID and Client Secret first."), test=test)
+                       f"Save {field_labels(provider)} first."), test=test)
     metadata_cache, _ = caches(request)
     try:
         metadata = metadata_cache.get(provider.discovery_url(connection.settings, settings))
@@ -96,10 +96,10 @@ def login(request: Request) -> Response:
         next_path=next_param(request), mode="test" if test else "login",
         admin_user_id=admin.user.id if (test and admin) else None)
     url = oidc.authorization_url(
-        metadata, client_id=connection.settings["client_id"], redirect_uri=pending.redirect_uri,
-        scope=provider.sso_scopes, state=pending.state, nonce=pending.nonce,
-        verifier=pending.verifier,
-        # A test lets the admin pick another Microsoft account than their own.
+        metadata, client_id=provider.client_id(connection.settings),
+        redirect_uri=pending.redirect_uri, scope=provider.sso_scopes, state=pending.state,
+        nonce=pending.nonce, verifier=pending.verifier,
+        # A test lets the admin pick another account at the provider than their own.
         extra={"prompt": "select_account"} if test else None)
     response = HTTPFound(location=url)
     state.set_cookie(request, response, pending)
@@ -133,10 +133,10 @@ def callback(request: Request) -> Response:
                                      "signed in in this browser.",
                              what_to_do="Sign in as an administrator and start the test again.")
         connection = get_connection(request.scope, provider.name)
-        claims, result = _complete(request, provider, connection, pending, params)
-        target = _target(provider, claims)
+        claims, profile, result = _complete(request, provider, connection, pending, params)
+        target = _target(profile)
         if test:
-            response = _test_result(request, provider, claims, result)
+            response = _test_result(request, provider, claims, target, result)
         else:
             if not result.ok:
                 raise errors.from_link(result)
@@ -148,16 +148,26 @@ def callback(request: Request) -> Response:
     return response
 
 
+def field_labels(provider: Provider) -> str:
+    """"Tenant ID, Client ID and Client Secret": the settings an admin saves."""
+    labels = [f.label for f in provider.settings_fields if f.required or f.secret]
+    return " and ".join(filter(None, [", ".join(labels[:-1]), labels[-1]])) if labels else "the settings"
+
+
 def _complete(request: Request, provider: Provider, connection: ProviderConnection | None,
-              pending: state.PendingSignIn, params: Any) -> tuple[dict[str, Any], linking.LinkResult]:
+              pending: state.PendingSignIn, params: Any,
+              ) -> tuple[dict[str, Any], SsoProfile, linking.LinkResult]:
     settings = request.registry.settings
     if "error" in params:
         consent = (provider.admin_consent_url(connection.settings, settings, pending.redirect_uri)
                    if connection is not None else None)
         cancelled = _cancelled(provider, params)
         raise errors.from_provider_error(provider, params, consent, cancelled)
-    if not is_configured(provider, connection, settings) or (
-            pending.mode == "login" and not connection.sso_enabled):
+    # The secret is decrypted once per callback, here.
+    secret = client_secret(connection, settings)
+    if (connection is None or not has_public_settings(provider, connection.settings or {})
+            or (secret_field(provider) is not None and secret is None)
+            or (pending.mode == "login" and not connection.sso_enabled)):
         raise SsoFailure(reason="not_configured", status=404,
                          title=f"Sign in with {provider.button_label} is not set up",
                          message="SSO was switched off while you were signing in.")
@@ -170,18 +180,19 @@ def _complete(request: Request, provider: Provider, connection: ProviderConnecti
         metadata = metadata_cache.get(provider.discovery_url(connection.settings, settings))
     except AuthorityError as exc:
         raise errors.unreachable(provider, exc) from None
+    client_id = provider.client_id(connection.settings)
     try:
         token = oidc.exchange_code(
-            metadata, client_id=connection.settings["client_id"],
-            client_secret=client_secret(connection, settings) or "", code=code,
-            redirect_uri=pending.redirect_uri, verifier=pending.verifier)
+            metadata, client_id=client_id, client_secret=secret or "", code=code,
+            redirect_uri=pending.redirect_uri, verifier=pending.verifier,
+            auth_method=provider.token_endpoint_auth_method)
     except AuthorityError as exc:
         raise errors.from_token_endpoint(provider, exc) from None
     try:
         claims = tokens.validate_id_token(
             token.get("id_token", ""), jwks=jwks, jwks_uri=metadata["jwks_uri"],
             issuer=provider.expected_issuer(connection.settings, settings),
-            client_id=connection.settings["client_id"], nonce=pending.nonce,
+            client_id=client_id, nonce=pending.nonce,
             pinned=provider.pinned_claims(connection.settings))
         issuer_tenant, subject = provider.identity_of(claims)
     except tokens.TokenInvalid as exc:
@@ -190,11 +201,15 @@ def _complete(request: Request, provider: Provider, connection: ProviderConnecti
         raise errors.unreachable(provider, exc) from None
     except ValueError as exc:
         raise errors.from_token(tokens.TokenInvalid("identity", str(exc))) from None
+    profile = provider.profile_from_claims(claims)
+    refusal = provider.refuse_claims(claims, connection.settings)
+    if refusal:
+        raise errors.from_refused_claims(provider, refusal, _target(profile))
     result = linking.resolve(request.scope, provider=provider.name, issuer_tenant=issuer_tenant,
-                             subject=subject, profile=provider.profile_from_claims(claims),
+                             subject=subject, profile=profile, account_label=provider.button_label,
                              create_accounts=connection.sso_create_accounts,
                              dry_run=pending.mode == "test")
-    return claims, result
+    return claims, profile, result
 
 
 def _cancelled(provider: Provider, params: Any) -> bool:
@@ -202,8 +217,7 @@ def _cancelled(provider: Provider, params: Any) -> bool:
                                     str(params.get("error_description", "")), params)
 
 
-def _target(provider: Provider, claims: dict[str, Any]) -> str | None:
-    profile = provider.profile_from_claims(claims)
+def _target(profile: SsoProfile) -> str | None:
     return profile.email or (profile.login_hints[0] if profile.login_hints else None)
 
 
@@ -226,10 +240,10 @@ def _sign_in(request: Request, provider: Provider, pending: state.PendingSignIn,
     return HTTPSeeOther(location=safe_next(pending.next), headers=headers)
 
 
-def _test_result(request: Request, provider: Provider, claims: dict[str, Any],
+def _test_result(request: Request, provider: Provider, claims: dict[str, Any], target: str | None,
                  result: linking.LinkResult) -> Response:
     identity = request.identity
-    audit(request, "sso.test.completed", target=_target(provider, claims),
+    audit(request, "sso.test.completed", target=target,
           outcome="success" if result.ok or result.how == "created" else "failure",
           detail={"provider": provider.name, "link": result.how})
     values = {"provider": provider, "claims": claims, "result": result,
@@ -239,7 +253,7 @@ def _test_result(request: Request, provider: Provider, claims: dict[str, Any],
 
 
 def admin_consent_result(request: Request, provider: Provider) -> Response:
-    """Where the admin-consent link returns: approved, or Microsoft's error."""
+    """Where the admin-consent link returns: approved, or the provider's error."""
     params = request.GET
     granted = str(params.get("admin_consent", "")).lower() == "true" and "error" not in params
     audit(request, "sso.admin_consent", outcome="success" if granted else "failure",

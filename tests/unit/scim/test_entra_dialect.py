@@ -5,7 +5,7 @@ from __future__ import annotations
 from scim2_models import Context, PatchOp, ScimPolicy
 
 from trainmeuk_identity.providers.entra import EntraProvider
-from trainmeuk_identity.providers.entra_scim import (
+from trainmeuk_identity.providers.entra.scim import (
     ADSCIM_GROUP_SCHEMA,
     ENTERPRISE_URN,
     normalize,

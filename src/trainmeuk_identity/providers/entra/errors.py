@@ -1,8 +1,8 @@
-"""Microsoft Entra ID's OpenID Connect specifics: endpoints, claims, AADSTS codes.
+"""Microsoft Entra ID's error codes (AADSTS...), explained for people.
 
-Everything here follows Microsoft's identity platform (v2.0 endpoints). The authority
-host is a setting (``trainmeuk.entra_authority``) so national clouds work and tests can
-use a fake authority on loopback. ``EntraProvider`` exposes these as its methods.
+Microsoft puts its precise code in ``error_description`` ("AADSTS7000215: Invalid
+client secret ..."); the OAuth ``error`` beside it is coarse. The table below is what
+the sign-in error pages, the save-time check and the troubleshooting list say.
 """
 
 from __future__ import annotations
@@ -10,68 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
-from .base import (
-    AuthorityError,
-    CheckResult,
-    ConnectionProbe,
-    ErrorExplanation,
-    SsoProfile,
-)
+from .. import AuthorityError, CheckResult, ErrorExplanation
 
 AADSTS_RE = re.compile(r"\bAADSTS(\d+)\b")
-DEFAULT_GRAPH_HOST = "graph.microsoft.com"
-
-
-def authority(app_settings: Mapping[str, Any]) -> str:
-    return str(app_settings.get("trainmeuk.entra_authority") or "https://login.microsoftonline.com").rstrip("/")
-
-
-def discovery_url(settings: Mapping[str, Any], app_settings: Mapping[str, Any]) -> str:
-    return f"{authority(app_settings)}/{settings['tenant_id']}/v2.0/.well-known/openid-configuration"
-
-
-def expected_issuer(settings: Mapping[str, Any], app_settings: Mapping[str, Any]) -> str:
-    # v2.0 tokens of a single-tenant app: the issuer names the directory itself.
-    return f"{authority(app_settings)}/{settings['tenant_id']}/v2.0"
-
-
-def pinned_claims(settings: Mapping[str, Any]) -> dict[str, Any]:
-    # tid pins the directory (the issuer does too, but both must agree); ver refuses
-    # v1.0 tokens, whose issuer and claims differ.
-    return {"tid": settings["tenant_id"], "ver": "2.0"}
-
-
-def identity_of(claims: Mapping[str, Any]) -> tuple[str, str]:
-    tid, oid = claims.get("tid"), claims.get("oid")
-    if not oid:
-        raise ValueError("Microsoft sent no object id (oid) for this person; the sign-in "
-                         "must request the 'profile' scope.")
-    if not tid:
-        raise ValueError("Microsoft sent no directory id (tid) for this person.")
-    return str(tid).lower(), str(oid).lower()
-
-
-def profile_from_claims(claims: Mapping[str, Any]) -> SsoProfile:
-    def text(name: str) -> str | None:
-        value = claims.get(name)
-        return value.strip() if isinstance(value, str) and value.strip() else None
-
-    email, username = text("email"), text("preferred_username")
-    hints = tuple(dict.fromkeys(v for v in (email, username) if v))
-    return SsoProfile(email=email or (username if username and "@" in username else None),
-                      display_name=text("name"), given_name=text("given_name"),
-                      family_name=text("family_name"), login_hints=hints)
-
-
-def admin_consent_url(settings: Mapping[str, Any], app_settings: Mapping[str, Any],
-                      redirect_uri: str, scopes: str) -> str | None:
-    if not settings.get("tenant_id") or not settings.get("client_id"):
-        return None
-    query = urlencode({"client_id": settings["client_id"], "scope": scopes,
-                       "redirect_uri": redirect_uri, "state": "admin-consent"})
-    return f"{authority(app_settings)}/{settings['tenant_id']}/v2.0/adminconsent?{query}"
+CONSENT_ERRORS = frozenset({"consent_required", "admin_consent_required"})
 
 
 def aadsts_code(description: str) -> str:
@@ -80,7 +23,7 @@ def aadsts_code(description: str) -> str:
 
 
 # AADSTS code -> (title, what happened, what to do, for the admin?)
-_EXPLANATIONS: dict[str, tuple[str, str, str, bool]] = {
+EXPLANATIONS: dict[str, tuple[str, str, str, bool]] = {
     "AADSTS65001": ("Needs admin approval",
                     "Your organisation's Microsoft administrator has not yet approved TrainMeUK.",
                     ("A Microsoft admin of your organisation must approve the app once (the "
@@ -133,11 +76,11 @@ _EXPLANATIONS: dict[str, tuple[str, str, str, bool]] = {
 }
 
 
-def explain_error(error: str, description: str = "") -> ErrorExplanation | None:
+def explain(error: str, description: str = "") -> ErrorExplanation | None:
     code = aadsts_code(description)
-    known = _EXPLANATIONS.get(code)
-    if known is None and error in {"consent_required", "admin_consent_required"}:
-        known, code = _EXPLANATIONS["AADSTS65001"], code or error
+    known = EXPLANATIONS.get(code)
+    if known is None and error in CONSENT_ERRORS:
+        known, code = EXPLANATIONS["AADSTS65001"], code or error
     if known is None:
         return None
     title, what, fix, for_admin = known
@@ -145,51 +88,8 @@ def explain_error(error: str, description: str = "") -> ErrorExplanation | None:
                             for_admin=for_admin, code=code)
 
 
-def is_cancel(error: str, description: str, params: Mapping[str, str]) -> bool:
-    """The person backed out at Microsoft (cancel, or declined consent)."""
-    return params.get("error_subcode") == "cancel" or aadsts_code(description) == "AADSTS65004"
-
-
-def check_connection(settings: Mapping[str, Any], client_secret: str | None,
-                     app_settings: Mapping[str, Any], probe: ConnectionProbe) -> list[CheckResult]:
-    host = authority(app_settings)
-    tenant_id = settings.get("tenant_id")
-    if not tenant_id or not settings.get("client_id"):
-        return []
-    try:
-        metadata = probe.discover(discovery_url(settings, app_settings))
-    except AuthorityError as exc:
-        if exc.unreachable:
-            return [CheckResult(False, f"Could not reach Microsoft at {host} to check the "
-                                       f"Tenant ID ({exc.description}).", conclusive=False)]
-        if aadsts_code(exc.description) == "AADSTS90002" or exc.status in {400, 404}:
-            return [CheckResult(False, f"Tenant ID {tenant_id} was not found: Microsoft has no "
-                                       "directory with this ID. Copy “Directory (tenant) ID” "
-                                       "from the app's Overview page.")]
-        return [CheckResult(False, f"Microsoft answered the directory check with an error: "
-                                   f"{exc.description}", conclusive=False)]
-    issuer = expected_issuer(settings, app_settings)
-    if metadata.get("issuer") != issuer:
-        return [CheckResult(False, f"The directory's issuer is {metadata.get('issuer')!r}, not "
-                                   f"{issuer!r}: use the directory's own ID, not a domain name "
-                                   "or a multi-tenant alias.")]
-    results = [CheckResult(True, f"Directory {tenant_id} found.")]
-    if not client_secret:
-        results.append(CheckResult(False, "No client secret saved yet, so the Client ID could "
-                                          "not be checked.", conclusive=False))
-        return results
-    graph = metadata.get("msgraph_host") or DEFAULT_GRAPH_HOST
-    try:
-        probe.client_credentials(metadata["token_endpoint"], settings["client_id"], client_secret,
-                                 f"https://{graph}/.default")
-    except (AuthorityError, KeyError) as exc:
-        results.append(_credentials_problem(exc, settings))
-        return results
-    results.append(CheckResult(True, "Client ID and Client Secret accepted by Microsoft."))
-    return results
-
-
-def _credentials_problem(exc: Exception, settings: Mapping[str, Any]) -> CheckResult:
+def credentials_problem(exc: Exception, settings: Mapping[str, Any]) -> CheckResult:
+    """What a refused client-credentials grant at save time means."""
     if not isinstance(exc, AuthorityError):
         return CheckResult(False, "The directory publishes no token endpoint.", conclusive=False)
     if exc.unreachable:
@@ -214,25 +114,10 @@ def _credentials_problem(exc: Exception, settings: Mapping[str, Any]) -> CheckRe
                               f"{exc.description}", conclusive=False)
 
 
-def setup_steps(redirect_uri: str) -> list[str]:
-    return [
-        "In entra.microsoft.com go to App registrations → New registration.",
-        ("Name it “TrainMeUK SSO”, choose “Accounts in this organisational directory only "
-         "(Single tenant)”, and under Redirect URI choose the “Web” platform and paste "
-         f"{redirect_uri}. Click Register."),
-        ("From the app's Overview page copy “Directory (tenant) ID” into Tenant ID and "
-         "“Application (client) ID” into Client ID."),
-        ("In Certificates & secrets create a New client secret and copy its Value (not the "
-         "Secret ID) into Client Secret; Microsoft shows the Value only once."),
-        ("Under Authentication you may tick “ID tokens” (the guide's step 4): it is harmless but "
-         "not needed, because TrainMeUK uses the authorization code flow and receives the ID "
-         "token from Microsoft's token endpoint."),
-        "Tick Enable SSO and click Save, then use Test sign-in below.",
-    ]
-
-
 def troubleshooting(settings: Mapping[str, Any], redirect_uri: str,
-                    app_settings: Mapping[str, Any], consent_url: str | None) -> list[ErrorExplanation]:
+                    consent_url: str | None) -> list[ErrorExplanation]:
+    """Errors Microsoft shows on its own pages and never sends back, with this
+    connection's values to check."""
     tenant_id = settings.get("tenant_id") or "(not set)"
     client_id = settings.get("client_id") or "(not set)"
     links = {"Admin-consent link": consent_url} if consent_url else {}
