@@ -146,8 +146,9 @@ def add_commands(commands: Any) -> None:
     configure = sso.add_parser(
         "configure", help="set a tenant's SSO connection (checked like the admin page)",
         description="Set a tenant's connection to an identity provider from the fields the "
-                    "provider declares (`trainmeuk-identity CONFIG providers` lists them on the "
-                    "settings page); fields not given keep their saved values.")
+                    "provider declares (those of its form under Admin → Settings → SSO & "
+                    "Provisioning; a field it does not know is refused with the list of its "
+                    "fields). Fields not given keep their saved values.")
     configure.add_argument("--tenant", required=True, help="the tenant's subdomain")
     configure.add_argument("--provider", help="identity provider, as `providers` lists it (may be left out when "
                                               "only one is installed, or the fields name one)")
