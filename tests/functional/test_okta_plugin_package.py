@@ -35,12 +35,16 @@ def installed_okta(tmp_path_factory):
 @pytest.fixture
 def okta_app(installed_okta, monkeypatch, database_url):
     monkeypatch.syspath_prepend(str(installed_okta))
+    # Other tests import the plugin from its source folder: load the installed copy here.
+    for name in [m for m in sys.modules if m.split(".")[0] == "trainmeuk_identity_okta"]:
+        monkeypatch.delitem(sys.modules, name)
     app = configure(make_settings(database_url)).make_wsgi_app()
     yield app
     close_app(app)
 
 
-def test_the_installed_package_adds_okta(okta_app):
+def test_the_installed_package_adds_okta(okta_app, installed_okta):
+    assert sys.modules["trainmeuk_identity_okta"].__file__.startswith(str(installed_okta))
     providers = okta_app.registry["providers"]
     assert "okta" in providers and "entra" in providers
     pm = okta_app.registry["plugin_manager"]

@@ -1,0 +1,73 @@
+"""Okta fixtures: a fake Okta on HTTPS (a test CA trusted through ``SSL_CERT_FILE``) and
+an app with the Okta plugin (plugins/trainmeuk-identity-okta) registered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import webtest
+
+from trainmeuk_identity import configure
+from trainmeuk_identity.models import Tenant
+
+from ...support.app import close_app, make_settings, tenant_app
+from ...support.certificates import CertificateAuthority
+from ...support.fake_okta import FakeOkta
+from ...support.okta import OktaConnected, connect, okta_plugin, trust_test_ca
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CertificateAuthority]:
+    ca = CertificateAuthority(tmp_path_factory.mktemp("ca"))
+    with trust_test_ca(ca):
+        yield ca
+
+
+@pytest.fixture(scope="session")
+def fake_okta(test_ca: CertificateAuthority) -> Iterator[FakeOkta]:
+    fake = FakeOkta(test_ca).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_fake(fake_okta: FakeOkta) -> Iterator[None]:
+    yield
+    fake_okta.reset_tweaks()
+
+
+@pytest.fixture(scope="session")
+def okta_settings(database_url: str, smtp_server: Any, fake_okta: FakeOkta) -> dict[str, Any]:
+    return make_settings(database_url, **{
+        "trainmeuk.okta.base_url_template": fake_okta.base_url_template,
+        "mail.port": str(smtp_server.port),
+        "trainmeuk.plugins.extra": [okta_plugin()]})
+
+
+@pytest.fixture(scope="session")
+def okta_app(okta_settings: dict[str, Any]) -> Iterator[Any]:
+    application = configure(dict(okta_settings)).make_wsgi_app()
+    yield application
+    close_app(application)
+
+
+@pytest.fixture
+def web(okta_app: Any, tenant: Tenant) -> webtest.TestApp:
+    """A browser on the tenant's host."""
+    return tenant_app(okta_app, tenant)
+
+
+@pytest.fixture
+def org_connected(session_factory: Any, okta_settings: dict[str, Any], fake_okta: FakeOkta,
+                  tenant: Tenant) -> OktaConnected:
+    """The tenant signs in with the org authorization server of its own Okta org."""
+    return connect(session_factory, okta_settings, fake_okta, tenant)
+
+
+@pytest.fixture
+def custom_connected(session_factory: Any, okta_settings: dict[str, Any], fake_okta: FakeOkta,
+                     tenant: Tenant) -> OktaConnected:
+    """The tenant signs in with the custom authorization server "default"."""
+    return connect(session_factory, okta_settings, fake_okta, tenant, authorization_server="default")
