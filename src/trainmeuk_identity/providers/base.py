@@ -180,8 +180,9 @@ class Provider:
     settings_fields: ClassVar[tuple[SettingField, ...]] = ()
     #: Application-wide settings of the provider (see :class:`AppSetting`).
     app_settings: ClassVar[tuple[AppSetting, ...]] = ()
-    #: Whether the provider offers SSO / SCIM provisioning.
+    #: Whether the provider offers SSO (routes, settings section, console command).
     supports_sso: ClassVar[bool] = True
+    #: Whether the provider offers SCIM provisioning (its endpoint, tokens, settings section).
     supports_scim: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
