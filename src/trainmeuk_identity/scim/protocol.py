@@ -227,9 +227,17 @@ def search_from_body(request: Request, model: Any) -> SearchRequest[Any]:
 def response_parameters(request: Request, model: Any) -> ResponseParameters[Any]:
     values = {_SEARCH_PARAMETERS[k.casefold()]: v for k, v in query(request).items()
               if k.casefold() in ("attributes", "excludedattributes")}
+    if not values:  # what nearly every request asks: everything
+        return _all_attributes(model)
     for name, value in values.items():
         check_text(name, value)
     return validate(parametrised(ResponseParameters, model), values, Context.DEFAULT, request.scim.policy)
+
+
+@cache
+def _all_attributes(model: Any) -> ResponseParameters[Any]:
+    """Response parameters asking for nothing in particular; built once per model."""
+    return parametrised(ResponseParameters, model)()
 
 
 def wants_attribute(params: ResponseParameters[Any], name: str) -> bool:
