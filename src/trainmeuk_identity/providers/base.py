@@ -187,11 +187,16 @@ class Provider:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        display = getattr(cls, "display_name", "")
-        if not cls.short_name:
-            cls.short_name = display
-        if not cls.directory_name:
-            cls.directory_name = display
+        # Names a class does not set follow its display_name, also in subclasses of a
+        # provider that only took them from its own.
+        derived = set(getattr(cls, "_names_from_display_name", ()))
+        for attr in ("short_name", "directory_name"):
+            if attr not in cls.__dict__ and (not getattr(cls, attr) or attr in derived):
+                setattr(cls, attr, getattr(cls, "display_name", ""))
+                derived.add(attr)
+            elif attr in cls.__dict__:
+                derived.discard(attr)
+        cls._names_from_display_name = frozenset(derived)
 
     def app_setting(self, app_settings: Mapping[str, Any], name: str) -> str:
         """The value of this provider's application setting ``name`` (declared in

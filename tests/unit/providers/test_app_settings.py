@@ -79,3 +79,19 @@ def test_a_token_endpoint_authentication_method_core_cannot_use_stops_start_up()
     with pytest.raises(PluginLoadError, match="token_endpoint_auth_method must be one of "
                                               "client_secret_basic, client_secret_post"):
         ProviderRegistry().add(Jwt())
+
+
+def test_short_and_directory_names_follow_the_display_name_unless_set():
+    class Renamed(Tiny):
+        display_name: ClassVar[str] = "Renamed IdP"
+
+    class Own(Tiny):
+        short_name: ClassVar[str] = "Own"
+
+    class OwnChild(Own):
+        display_name: ClassVar[str] = "Own Child"
+
+    assert (Tiny.short_name, Tiny.directory_name) == ("Tiny IdP", "Tiny IdP")
+    assert (Renamed.short_name, Renamed.directory_name) == ("Renamed IdP", "Renamed IdP")
+    assert (OwnChild.short_name, OwnChild.directory_name) == ("Own", "Own Child")
+    assert (EntraProvider.short_name, EntraProvider.directory_name) == ("Entra", "Microsoft 365")
