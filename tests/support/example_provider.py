@@ -20,6 +20,7 @@ from trainmeuk_identity.providers import (
     ScimSetup,
     SettingField,
     SetupGuide,
+    SsoProfile,
     hookimpl,
 )
 
@@ -48,6 +49,13 @@ class ExampleProvider(Provider):
 
     def expected_issuer(self, settings: Mapping[str, Any], app_settings: Mapping[str, Any]) -> str:
         return f"{self._base(settings, app_settings)}/v2.0"
+
+    def __init__(self) -> None:
+        self.profile_calls = 0  # how often core asked for a profile (once per callback)
+
+    def profile_from_claims(self, claims: Mapping[str, Any]) -> SsoProfile:
+        self.profile_calls += 1
+        return super().profile_from_claims(claims)
 
     def refuse_claims(self, claims: Mapping[str, Any], settings: Mapping[str, Any]) -> str | None:
         return None if claims.get("email_verified") is True else NOT_VERIFIED

@@ -93,7 +93,10 @@ def test_sign_in_with_the_second_provider_uses_its_client_id_field(
     query = parse_qs(urlsplit(start.location).query)
     assert query["client_id"] == [app.client_id]
     assert query["redirect_uri"] == [f"http://{tenant.subdomain}.{BASE_DOMAIN}/sso/example/callback"]
+    provider = two_app.registry["providers"].get("example")
+    calls_before = provider.profile_calls
     web.get(to_callback(start.location), status=303)
+    assert provider.profile_calls == calls_before + 1  # the profile is read once per callback
     assert web.get("/api/session").json["user"]["id"] == account.id
     link = dbsession.scalar(select(SsoIdentity).where(SsoIdentity.user_id == account.id))
     # The default identity: the issuer and the subject.
