@@ -1,15 +1,12 @@
 """Sign-in with Okta against the fake Okta (``fake_okta.py``): the plugin loaded from its
-source folder, the test CA trusted, a tenant connected to an org, and a browser
-(WebTest) walked through the redirects."""
+source folder, a tenant connected to an org, and a browser (WebTest) walked through the
+redirects."""
 
 from __future__ import annotations
 
 import importlib
-import os
 import secrets
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -25,7 +22,6 @@ from trainmeuk_identity.sso.configure import SaveOutcome, save_sso_settings
 from trainmeuk_identity.sso.oidc import HttpProbe
 
 from .app import BASE_DOMAIN, ROOT
-from .certificates import CertificateAuthority
 from .fake_oidc import FakeClient, FakeIssuer, FakePerson
 from .fake_okta import FakeOkta, FakeOktaOrg
 
@@ -46,20 +42,6 @@ def okta_plugin() -> ModuleType:
 
 def okta_provider() -> Any:
     return okta_plugin().OktaProvider()
-
-
-@contextmanager
-def trust_test_ca(ca: CertificateAuthority) -> Iterator[None]:
-    """``SSL_CERT_FILE`` names the test CA (only it: nothing else is reachable anyway)."""
-    before = os.environ.get("SSL_CERT_FILE")
-    os.environ["SSL_CERT_FILE"] = str(ca.cert_file)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("SSL_CERT_FILE", None)
-        else:
-            os.environ["SSL_CERT_FILE"] = before
 
 
 def callback_uri(tenant: Tenant) -> str:

@@ -1,5 +1,6 @@
-"""Okta fixtures: a fake Okta on HTTPS (a test CA trusted through ``SSL_CERT_FILE``) and
-an app with the Okta plugin (plugins/trainmeuk-identity-okta) registered."""
+"""Okta fixtures: a fake Okta on HTTPS (a CA made for these tests, trusted through
+``SSL_CERT_FILE`` for each test) and an app with the Okta plugin
+(plugins/trainmeuk-identity-okta) registered."""
 
 from __future__ import annotations
 
@@ -15,25 +16,21 @@ from trainmeuk_identity.models import Tenant
 from ...support.app import close_app, make_settings, tenant_app
 from ...support.certificates import CertificateAuthority
 from ...support.fake_okta import FakeOkta
-from ...support.okta import OktaConnected, connect, okta_plugin, trust_test_ca
+from ...support.okta import OktaConnected, connect, okta_plugin
 
 
 @pytest.fixture(scope="session")
-def test_ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CertificateAuthority]:
-    ca = CertificateAuthority(tmp_path_factory.mktemp("ca"))
-    with trust_test_ca(ca):
-        yield ca
-
-
-@pytest.fixture(scope="session")
-def fake_okta(test_ca: CertificateAuthority) -> Iterator[FakeOkta]:
-    fake = FakeOkta(test_ca).start()
+def fake_okta(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeOkta]:
+    fake = FakeOkta(CertificateAuthority(tmp_path_factory.mktemp("okta-ca"))).start()
     yield fake
     fake.stop()
 
 
 @pytest.fixture(autouse=True)
-def _clean_fake(fake_okta: FakeOkta) -> Iterator[None]:
+def _trust_and_clean_fake(fake_okta: FakeOkta, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Per test, so that other suites' fake authorities (with CAs of their own) are unaffected.
+    assert fake_okta.ca is not None
+    monkeypatch.setenv("SSL_CERT_FILE", str(fake_okta.ca.cert_file))
     yield
     fake_okta.reset_tweaks()
 
