@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from trainmeuk_identity.models import AuditEvent, SsoIdentity
 
+from ...support.app import sign_in, tenant_app
 from ...support.okta import (
     callback_uri,
     connect,
@@ -102,3 +103,20 @@ def test_verified_email_creates_an_account_when_allowed(web, session_factory, ok
     sign_in_with_okta(web, fake_okta, connected, person, status=303)
     user = web.get("/api/session").json["user"]
     assert user["email"] == "new@acme.example"
+
+
+def test_an_admins_test_sign_in_shows_the_outcome_and_links_nobody(
+        okta_app, session_factory, okta_settings, fake_okta, tenant, factory, dbsession):
+    connected = connect(session_factory, okta_settings, fake_okta, tenant,
+                        authorization_server="default")
+    admin = factory.admin(tenant)
+    staff = factory.user(tenant, "sam@acme.example", name="Sam Staff")
+    browser = tenant_app(okta_app, tenant)
+    assert sign_in(browser, admin.email).status_int == 303
+    person = fake_okta.add_person(connected.realm, "sam@acme.example")
+    fake_okta.sign_in_as(connected.realm, person)
+    result = browser.get(to_callback(fake_okta, start(browser, mode="test").location), status=200)
+    assert "Would link to" in result.text and "Sam Staff" in result.text
+    assert person.sub in result.text and connected.issuer.url in result.text
+    assert browser.get("/api/session").json["user"]["id"] == admin.id
+    assert dbsession.scalar(select(SsoIdentity).where(SsoIdentity.user_id == staff.id)) is None
