@@ -57,6 +57,17 @@ class ExampleProvider(Provider):
         self.profile_calls += 1
         return super().profile_from_claims(claims)
 
+    def expected_issuers(self, settings: Mapping[str, Any],
+                         app_settings: Mapping[str, Any]) -> tuple[str, ...]:
+        # Like Google, it documents its issuer with and without the scheme.
+        issuer = self.expected_issuer(settings, app_settings)
+        return issuer, issuer.split("://", 1)[1]
+
+    def authorization_params(self, settings: Mapping[str, Any]) -> dict[str, str]:
+        # A hint for its account chooser, and two parameters core must not let it replace.
+        return {"domain_hint": settings["directory"], "state": "chosen-by-plugin",
+                "redirect_uri": "https://evil.example/cb"}
+
     def refuse_claims(self, claims: Mapping[str, Any], settings: Mapping[str, Any]) -> str | None:
         return None if claims.get("email_verified") is True else NOT_VERIFIED
 

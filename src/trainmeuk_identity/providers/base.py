@@ -282,6 +282,20 @@ class Provider:
         """The exact ``iss`` every id_token of this connection must carry."""
         raise NotImplementedError
 
+    def expected_issuers(self, settings: Mapping[str, Any],
+                         app_settings: Mapping[str, Any]) -> tuple[str, ...]:
+        """Every exact ``iss`` an id_token of this connection may carry, for a provider
+        that documents more than one spelling of its issuer. Default: only
+        :meth:`expected_issuer`."""
+        return (self.expected_issuer(settings, app_settings),)
+
+    def authorization_params(self, settings: Mapping[str, Any]) -> dict[str, str]:
+        """Extra parameters of the authorization request (e.g. a hint for the provider's
+        account chooser). Core's own (``client_id``, ``redirect_uri``, ``scope``,
+        ``state``, ``nonce``, PKCE, ``response_type``, ``response_mode``) cannot be
+        replaced. Default: none."""
+        return {}
+
     def pinned_claims(self, settings: Mapping[str, Any]) -> dict[str, Any]:
         """Further claims that must equal these values exactly (besides ``iss``,
         ``aud`` and ``nonce``, which core always checks), e.g. a directory id claim."""
@@ -318,6 +332,12 @@ class Provider:
         :class:`CheckResult` per step, in order. An inconclusive result (the provider
         could not be reached) lets the admin save with a warning. Default: no checks."""
         return []
+
+    def check_connection_help(self) -> str:
+        """What the save-time check covers, said beside the Save button (plain text or
+        Markup): promise no more than :meth:`check_connection` checks."""
+        return (f"On Save, TrainMeUK checks the settings with {self.display_name}. If it cannot "
+                "be reached, the settings are saved with a warning.")
 
     def admin_consent_url(self, settings: Mapping[str, Any], app_settings: Mapping[str, Any],
                           redirect_uri: str) -> str | None:

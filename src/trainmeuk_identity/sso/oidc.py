@@ -100,14 +100,23 @@ class MetadataCache:
         return doc
 
 
+#: Parameters of the authorization request that only core sets.
+CORE_AUTHORIZATION_PARAMS = frozenset({
+    "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge",
+    "code_challenge_method", "code_verifier", "response_type", "response_mode"})
+
+
 def authorization_url(metadata: dict[str, Any], *, client_id: str, redirect_uri: str,
                       scope: str, state: str, nonce: str, verifier: str,
                       extra: dict[str, str] | None = None) -> str:
+    """The provider's authorize URL; ``extra`` adds parameters (a provider's hints),
+    never replacing core's own."""
     client = _client(client_id, scope=scope, redirect_uri=redirect_uri)
+    hints = {k: str(v) for k, v in (extra or {}).items() if k not in CORE_AUTHORIZATION_PARAMS}
     with client:
         url, _ = client.create_authorization_url(
             metadata["authorization_endpoint"], state=state, code_verifier=verifier,
-            nonce=nonce, response_mode=RESPONSE_MODE, **(extra or {}))
+            nonce=nonce, response_mode=RESPONSE_MODE, **hints)
     return url
 
 

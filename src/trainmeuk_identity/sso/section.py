@@ -60,6 +60,7 @@ def _values(request: Request, provider: Provider, connection: ProviderConnection
         "redirect_uri": uri,
         "redirect_uri_help": provider.redirect_uri_help,
         "field_labels": field_labels(provider),
+        "check_help": provider.check_connection_help(),
         "fields": fields,
         "secret_suffix": connection.client_secret_suffix if connection else None,
         "secret_set_at": connection.client_secret_set_at if connection else None,

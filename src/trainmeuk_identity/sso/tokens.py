@@ -1,8 +1,9 @@
 """id_token validation (joserfc): every check a careful relying party makes.
 
 RS256 only; the key comes from the directory's JWKS by ``kid``; ``iss`` must be exactly
-the connection's issuer, ``aud`` its client id, the provider's pinned claims (e.g.
-``tid``) exact, ``exp``/``nbf``/``iat`` within a small leeway, and ``nonce`` the one
+the connection's issuer (one of them, for a provider that documents several spellings),
+``aud`` its client id, the provider's pinned claims (e.g. ``tid``) exact,
+``exp``/``nbf``/``iat`` within a small leeway, and ``nonce`` the one
 this browser's sign-in was started with.
 
 JWKS are cached per directory in this process. A token naming a key id not in the
@@ -16,7 +17,7 @@ from __future__ import annotations
 import hmac
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,10 +111,15 @@ class JwksCache:
             del self._unknown_kid_fetches[key]
 
 
-def validate_id_token(id_token: str, *, jwks: JwksCache, jwks_uri: str, issuer: str,
+def validate_id_token(id_token: str, *, jwks: JwksCache, jwks_uri: str,
                       client_id: str, nonce: str, pinned: Mapping[str, Any],
+                      issuer: str | None = None, issuers: Sequence[str] = (),
                       now: int | None = None) -> dict[str, Any]:
-    """The validated claims, or TokenInvalid."""
+    """The validated claims, or TokenInvalid. ``iss`` must be exactly ``issuer`` or one
+    of ``issuers``."""
+    accepted = [*([issuer] if issuer else []), *issuers]
+    if not accepted:
+        raise ValueError("validate_id_token needs the issuer(s) to accept")
     if not isinstance(id_token, str) or not id_token:
         raise TokenInvalid("missing", "The provider's token response has no id_token.")
     try:
@@ -135,8 +141,10 @@ def validate_id_token(id_token: str, *, jwks: JwksCache, jwks_uri: str, issuer: 
         raise TokenInvalid("malformed", "The id_token could not be decoded.") from None
     claims = dict(token.claims)
 
+    if "iss" in claims and not isinstance(claims["iss"], str):  # one issuer, never a list
+        raise TokenInvalid("wrong_iss", _wrong("iss", claims["iss"]))
     options: dict[str, Any] = {
-        "iss": {"essential": True, "value": issuer},
+        "iss": {"essential": True, "values": accepted},
         "aud": {"essential": True, "value": client_id},
         "exp": {"essential": True},
         "iat": {"essential": True},

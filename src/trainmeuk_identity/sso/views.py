@@ -95,12 +95,13 @@ def login(request: Request) -> Response:
         redirect_uri=redirect_uri(request, provider),
         next_path=next_param(request), mode="test" if test else "login",
         admin_user_id=admin.user.id if (test and admin) else None)
+    extra = provider.authorization_params(connection.settings)
+    if test:  # a test lets the admin pick another account at the provider than their own
+        extra = {**extra, "prompt": "select_account"}
     url = oidc.authorization_url(
         metadata, client_id=provider.client_id(connection.settings),
         redirect_uri=pending.redirect_uri, scope=provider.sso_scopes, state=pending.state,
-        nonce=pending.nonce, verifier=pending.verifier,
-        # A test lets the admin pick another account at the provider than their own.
-        extra={"prompt": "select_account"} if test else None)
+        nonce=pending.nonce, verifier=pending.verifier, extra=extra)
     response = HTTPFound(location=url)
     state.set_cookie(request, response, pending)
     return response
@@ -191,7 +192,7 @@ def _complete(request: Request, provider: Provider, connection: ProviderConnecti
     try:
         claims = tokens.validate_id_token(
             token.get("id_token", ""), jwks=jwks, jwks_uri=metadata["jwks_uri"],
-            issuer=provider.expected_issuer(connection.settings, settings),
+            issuers=provider.expected_issuers(connection.settings, settings),
             client_id=client_id, nonce=pending.nonce,
             pinned=provider.pinned_claims(connection.settings))
         issuer_tenant, subject = provider.identity_of(claims)

@@ -144,8 +144,5 @@ def test_google_has_no_scim_endpoint(web, connected, session_factory):
     assert response.json["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
 
 
-@pytest.mark.xfail(strict=True, reason="core's SSO section always says the save checks that "
-                   "“the Client ID and Secret are accepted”; the Provider interface has no way "
-                   "to say what its save-time check covers, and Google's cannot check the secret")
 def test_the_page_promises_no_secret_check_google_cannot_make(settings_page):
     assert "Client ID and Secret are accepted" not in settings_page.html.select_one("#sso").text

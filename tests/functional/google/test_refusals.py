@@ -165,10 +165,6 @@ def test_bad_id_token_is_refused(tweak, web, connected, fake_google, tenant, fac
     assert dbsession.scalar(select(SsoIdentity).where(SsoIdentity.subject == person.sub)) is None
 
 
-@pytest.mark.xfail(strict=True, reason="core pins exactly one issuer (Provider.expected_issuer); "
-                   "Google documents two spellings, https://accounts.google.com and "
-                   "accounts.google.com, and the Provider interface has no expected_issuers() "
-                   "through which GoogleProvider could name both")
 def test_the_other_issuer_spelling_google_documents_is_accepted(web, connected, fake_google,
                                                                 tenant, factory):
     account = factory.user(tenant, "sam@acme.example")

@@ -48,9 +48,6 @@ def test_sign_in_with_google(web, connected, fake_google, tenant, factory, dbses
     assert "sso.identity.linked" in actions and "sso.login.succeeded" in actions
 
 
-@pytest.mark.xfail(strict=True, reason="core sends no provider authorization parameters: the "
-                   "Provider interface has no authorization_params(settings) hook for the login "
-                   "view, so GoogleProvider.authorization_params (hd=<domain>) is never asked")
 def test_one_domain_is_sent_as_a_hint_to_googles_account_chooser(web, connected, fake_google):
     query = parse_qs(urlsplit(start(web).location).query)
     assert query["hd"] == ["acme.example"]

@@ -93,6 +93,9 @@ def test_sign_in_with_the_second_provider_uses_its_client_id_field(
     query = parse_qs(urlsplit(start.location).query)
     assert query["client_id"] == [app.client_id]
     assert query["redirect_uri"] == [f"http://{tenant.subdomain}.{BASE_DOMAIN}/sso/example/callback"]
+    # The provider's hint is sent; its attempt to set core's own parameters is not.
+    assert query["domain_hint"] == [directory.tid]
+    assert query["state"] != ["chosen-by-plugin"] and len(query["state"][0]) >= 32
     provider = two_app.registry["providers"].get("example")
     calls_before = provider.profile_calls
     web.get(to_callback(start.location), status=303)
@@ -101,6 +104,23 @@ def test_sign_in_with_the_second_provider_uses_its_client_id_field(
     link = dbsession.scalar(select(SsoIdentity).where(SsoIdentity.user_id == account.id))
     # The default identity: the issuer and the subject.
     assert (link.provider, link.issuer_tenant) == ("example", f"{fake_entra.url}/{directory.tid}/v2.0")
+
+
+@pytest.mark.parametrize("spelling,status", [("without scheme", 303), ("as a list", 400)])
+def test_every_issuer_the_provider_names_is_accepted_exactly(
+        two_app, tenant, session_factory, settings, fake_entra, factory, spelling, status):
+    directory, _ = connect_example(session_factory, settings, fake_entra, tenant)
+    factory.user(tenant, "max@acme.example")
+    person = fake_entra.add_user(directory, "max@acme.example", "Max")
+    issuer = f"{fake_entra.url}/{directory.tid}/v2.0"
+    fake_entra.claim_overrides.update(
+        email_verified=True,
+        iss=issuer.split("://", 1)[1] if spelling == "without scheme" else [issuer])
+    fake_entra.sign_in_as(directory, person)
+    web = tenant_app(two_app, tenant)
+    start = web.get("/sso/example/login", status=302)
+    web.get(to_callback(start.location), status=status)
+    assert no_session(web) is (status != 303)
 
 
 def test_the_provider_may_refuse_valid_claims_with_its_reason(
@@ -129,6 +149,9 @@ def test_the_settings_page_speaks_the_providers_words(two_app, tenant, factory):
     labels = [label.text.strip() for label in page.html.select("#sso-form label")]
     assert labels[:3] == ["Directory", "App ID", "App secret"]
     assert "Save Directory, App ID and App secret to test sign-in." in page.text
+    assert ("On Save, TrainMeUK checks the settings with Example ID. If it cannot be reached, "
+            "the settings are saved with a warning.") in page.text
+    assert "Client ID and Secret are accepted" not in page.text
     scim = page.html.find(id="scim")
     assert "Paste this into Provisioning URL in Example ID." in scim.get_text(" ", strip=True)
     guide = page.html.find(id="example-scim-guide")

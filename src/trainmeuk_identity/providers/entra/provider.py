@@ -181,6 +181,11 @@ class EntraProvider(Provider):
         # (AADSTS65001 and kin), next to the standard consent_required.
         return error in errors.CONSENT_ERRORS or error == "access_denied"
 
+    def check_connection_help(self) -> str:
+        return (f"On Save, TrainMeUK checks with {self.display_name} that the settings are right "
+                "and that the Client ID and Secret are accepted. If it cannot be reached, the "
+                "settings are saved with a warning.")
+
     def setup_steps(self, redirect_uri: str) -> list[str]:
         return guides.sso_steps(redirect_uri)
 
