@@ -103,8 +103,7 @@ class GoogleProvider(Provider):
     def expected_issuers(self, settings: Mapping[str, Any],
                          app_settings: Mapping[str, Any]) -> tuple[str, ...]:
         """Both issuers Google documents for its id_tokens, exactly:
-        ``https://accounts.google.com`` and ``accounts.google.com``. (Core pins one
-        issuer today, :meth:`expected_issuer`; see the plugin's README.)"""
+        ``https://accounts.google.com`` and ``accounts.google.com``."""
         authority = self.authority(app_settings)
         return authority, authority.removeprefix("https://")
 
@@ -151,6 +150,11 @@ class GoogleProvider(Provider):
         return checks.check_connection(
             settings, client_secret, probe, issuer=self.expected_issuer(settings, app_settings),
             discovery_url=self.discovery_url(settings, app_settings))
+
+    def check_connection_help(self) -> str:
+        return ("On Save, TrainMeUK checks that Google's sign-in service answers as expected. "
+                "Google cannot check the Client ID and Secret before someone signs in: after "
+                "saving, use Test sign-in.")
 
     def setup_steps(self, redirect_uri: str) -> list[str]:
         return guides.sso_steps(redirect_uri)

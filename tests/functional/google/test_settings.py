@@ -159,3 +159,12 @@ def test_a_bad_authority_stops_start_up(authority, database_url):
                                               "trainmeuk.google.authority": authority})
     with pytest.raises(ConfigurationError, match="TRAINMEUK_GOOGLE_AUTHORITY"):
         configure(settings)
+
+
+def test_the_page_says_what_saving_checks(google_app, tenant, factory):
+    admin = factory.admin(tenant)
+    browser = tenant_app(google_app, tenant)
+    assert sign_in(browser, admin.email).status_int == 303
+    sso = browser.get("/admin/settings/sso", {"provider": "google"}).html.select_one("#sso").text
+    assert "Google cannot check the Client ID and Secret before someone signs in" in sso
+    assert "use Test sign-in" in sso
