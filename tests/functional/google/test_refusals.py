@@ -111,6 +111,8 @@ TOKEN_TWEAKS = {
     "issuer with a trailing slash": lambda fake, c: fake.claim_overrides.update(iss=fake.authority + "/"),
     "issuer over http": lambda fake, c: fake.claim_overrides.update(
         iss=fake.authority.replace("https://", "http://")),
+    "both issuer spellings as a list": lambda fake, c: fake.claim_overrides.update(
+        iss=[fake.authority, fake.authority.removeprefix("https://")]),
     "wrong audience": lambda fake, c: fake.claim_overrides.update(
         aud="999-other.apps.googleusercontent.com"),
     "several audiences, another azp": lambda fake, c: fake.claim_overrides.update(
@@ -138,6 +140,7 @@ CHECKS = {
     "another issuer": "wrong_iss",
     "issuer with a trailing slash": "wrong_iss",
     "issuer over http": "wrong_iss",
+    "both issuer spellings as a list": "wrong_iss",
     "wrong audience": "wrong_aud",
     "several audiences, another azp": "wrong_aud",
     "several audiences, no azp": "wrong_aud",
