@@ -8,6 +8,7 @@ import http.client
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -118,6 +119,13 @@ class AppServer:
             return []
         return [line for line in text.splitlines()
                 if re.search(r"\b(ERROR|CRITICAL)\b|^Traceback", line)]
+
+    def keep_log(self) -> Path:
+        """A copy of the server's log that outlives the run (its folder is removed at the
+        end), for reading the tracebacks the summary only counts."""
+        kept = Path(tempfile.gettempdir()) / f"tmk-load-{self.label}-{os.getpid()}.log"
+        shutil.copyfile(self.log_path, kept)
+        return kept
 
     @property
     def pids(self) -> list[int]:

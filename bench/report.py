@@ -188,6 +188,7 @@ class Printer:
             self.say(f"   server log: {len(problems)} ERROR/traceback lines, e.g.:")
             for line in problems[:5]:
                 self.say(f"     {line[:200]}")
+            self.say(f"   the whole server log is kept at {app.keep_log()}")
             self.md(f"Server log: {len(problems)} ERROR/traceback lines, first: `{problems[0][:160]}`", "")
 
     def finish(self, before: tuple[float, ...], after: tuple[float, ...]) -> None:
