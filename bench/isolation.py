@@ -14,8 +14,9 @@ from .loadgen import BASE
 @dataclass
 class Isolation:
     checked: int = 0
-    missing: int = 0  # not 200 with the same userName through its own tenant
-    cross_tenant: int = 0  # anything but 404 through another tenant
+    missing: int = 0  # 404, or another userName, through its own tenant
+    cross_tenant: int = 0  # 200 through another tenant
+    unanswered: int = 0  # a read that got neither 200 nor 404: neither proves anything
     samples: list[str] = field(default_factory=list)
 
 
@@ -36,17 +37,21 @@ def check(port: int, tokens: dict[str, str], created: list[tuple[str, str, str]]
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for host, user_id, user_name in share:
             status, body = _get(conn, host, tokens[host], user_id)
-            if status != 200 or json.loads(body).get("userName") != user_name:
+            if status not in (200, 404):
+                result.unanswered += 1
+            elif status != 200 or json.loads(body).get("userName") != user_name:
                 result.missing += 1
-                if len(result.samples) < 10:
-                    result.samples.append(f"own tenant {host}: {status} {body[:200]!r}")
+            if status != 200 and len(result.samples) < 10:
+                result.samples.append(f"own tenant {host}: {status} {body[:200]!r}")
             if len(hosts) > 1:
                 other = hosts[(hosts.index(host) + 1) % len(hosts)]
                 status, body = _get(conn, other, tokens[other], user_id)
-                if status != 404:
+                if status not in (200, 404):
+                    result.unanswered += 1
+                elif status == 200:
                     result.cross_tenant += 1
-                    if len(result.samples) < 10:
-                        result.samples.append(f"{user_name} through {other}: {status} {body[:200]!r}")
+                if status != 404 and len(result.samples) < 10:
+                    result.samples.append(f"{user_name} through {other}: {status} {body[:200]!r}")
         conn.close()
 
     with ThreadPoolExecutor(threads) as pool:

@@ -163,8 +163,9 @@ class Printer:
         checks = [(f"ratio app/ceiling {ratio:.3f} ≥ 0.30", ratio >= 0.30),
                   (f"p99 {m.p(99):.0f} ms < 100 ms", m.p(99) < 100),
                   (f"errors {sum(m.errors().values())} = 0", not m.errors()),
-                  (f"missing or cross-tenant reads {isolation.missing + isolation.cross_tenant} = 0",
-                   isolation.missing + isolation.cross_tenant == 0)]
+                  (f"missing, cross-tenant or unanswered reads "
+                   f"{isolation.missing + isolation.cross_tenant + isolation.unanswered} = 0",
+                   isolation.missing + isolation.cross_tenant + isolation.unanswered == 0)]
         line = "; ".join(f"{text} {'met' if ok else 'NOT met'}" for text, ok in checks)
         self.say(f"   targets: {line}")
         self.md(f"Targets: {line}.", "")
@@ -172,7 +173,8 @@ class Printer:
     def isolation(self, result: Any) -> None:
         self.checked = result
         line = (f"{result.checked:,} users created by the run re-read: {result.missing} missing, "
-                f"{result.cross_tenant} readable through another tenant")
+                f"{result.cross_tenant} readable through another tenant, {result.unanswered} "
+                "reads answered neither 200 nor 404")
         self.say(f"   {line}")
         for sample in result.samples[:5]:
             self.say(f"     {sample}")
