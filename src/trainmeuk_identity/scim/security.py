@@ -19,7 +19,7 @@ from pyramid.request import Request
 from sqlalchemy import ColumnElement, Select, and_, select
 
 from ..crypto import hash_token, tokens_equal
-from ..models import ProviderConnection, ScimToken, Tenant, isolation
+from ..models import Tenant, isolation
 from ..permissions import Principal, ScimContext
 from ..tenancy import SUBDOMAIN, request_subdomain, tenant_setter, tenant_statement, use_tenant, with_setter
 
@@ -35,12 +35,32 @@ class Refusal(enum.Enum):
     scim_disabled = "scim_disabled"
 
 
+@dataclass(frozen=True)
+class CallerToken:
+    """What a request needs of the SCIM token it presented (a ``scim_tokens`` row)."""
+
+    id: str
+    tenant_id: str
+    token_hash: str
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CallerConnection:
+    """What a request needs of that token's provider connection."""
+
+    id: str
+    tenant_id: str
+    provider: str
+    scim_enabled: bool
+
+
 @dataclass
 class ScimIdentity:
     """A valid SCIM token: its connection, tenant and provider name."""
 
-    token: ScimToken
-    connection: ProviderConnection
+    token: CallerToken
+    connection: CallerConnection
     tenant_id: str
     provider: str
 
@@ -71,7 +91,7 @@ def presented_token_hash(request: Request) -> str | None:
     return request.environ[TOKEN_HASH_KEY]
 
 
-def needs_last_used_update(token: ScimToken, now: datetime) -> bool:
+def needs_last_used_update(token: CallerToken, now: datetime) -> bool:
     return token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION
 
 
@@ -81,8 +101,8 @@ class ScimCaller:
     token presented with its connection if that token is this tenant's."""
 
     tenant: Tenant | None
-    token: ScimToken | None = None
-    connection: ProviderConnection | None = None
+    token: CallerToken | None = None
+    connection: CallerConnection | None = None
     presented: bool = False
 
 
@@ -107,10 +127,24 @@ def load_caller(request: Request) -> ScimCaller:
                           {SUBDOMAIN.key: subdomain, isolation.TOKEN_HASH.key: digest}).first()
     if row is None:
         return ScimCaller(tenant=None, presented=True)
-    tenant, token, connection = row[:3]
+    tenant, token, connection = row[0], _part(row, CallerToken), _part(row, CallerConnection)
     if token is None or not tokens_equal(token.token_hash, digest):
         token = connection = None
     return ScimCaller(tenant=tenant, token=token, connection=connection, presented=True)
+
+
+# The token and the connection are read as columns (only what a request needs), not as
+# mapped objects: building those cost more than the columns' values are worth here.
+_CALLER_COLUMNS = {CallerToken: ("token", tuple(CallerToken.__dataclass_fields__)),
+                   CallerConnection: ("connection", tuple(CallerConnection.__dataclass_fields__))}
+
+
+def _part(row: Any, kind: type[Any]) -> Any:
+    prefix, names = _CALLER_COLUMNS[kind]
+    values = row._mapping
+    if values[f"{prefix}_id"] is None:  # no such token (or no connection) for this tenant
+        return None
+    return kind(**{name: values[f"{prefix}_{name}"] for name in names})
 
 
 # Built once per process, its values bound at execution: building and hashing a
@@ -122,7 +156,11 @@ def _caller_statement(setter: ColumnElement[Any] | None) -> Select[Any]:
     # for that (isolation.scim_credentials).
     tokens, connections = isolation.scim_credentials(row_security=setter is not None)
     digest = isolation.TOKEN_HASH
-    return with_setter(setter, select(Tenant, tokens, connections)
+    columns = [getattr(source, name).label(f"{prefix}_{name}")
+               for source, (prefix, names) in zip((tokens, connections), _CALLER_COLUMNS.values(),
+                                                  strict=True)
+               for name in names]
+    return with_setter(setter, select(Tenant, *columns)
         .outerjoin(tokens, and_(tokens.tenant_id == Tenant.id,
                                 tokens.token_hash == digest, tokens.revoked_at.is_(None)))
         .outerjoin(connections, and_(connections.id == tokens.connection_id,
