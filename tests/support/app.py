@@ -1,71 +1,28 @@
-"""The application under test: its settings, building and closing it, and browsers on a
-tenant's host (WebTest)."""
+"""The application under test (settings, database, building and closing it, browsers on a
+tenant's host) comes from the contract test kit, :mod:`trainmeuk_identity.testing.app`;
+here: the source tree and signing in with a password."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import webtest
-from alembic.config import Config
 
-from alembic import command
-from trainmeuk_identity.models import Tenant
+from trainmeuk_identity.testing.app import (
+    BASE_DOMAIN,
+    TEST_SECRET,
+    close_app,
+    make_settings,
+    migrate,
+    tenant_app,
+)
 
 from .factories import PASSWORD
 
+__all__ = ["BASE_DOMAIN", "ROOT", "TEST_SECRET", "close_app", "make_settings", "migrate", "sign_in",
+           "tenant_app"]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-BASE_DOMAIN = "localhost"
-
-
-def migrate(url: str) -> None:
-    config = Config(os.path.join(ROOT, "alembic.ini"))
-    config.set_main_option("script_location", os.path.join(ROOT, "alembic"))
-    config.attributes["database_url"] = url
-    command.upgrade(config, "head")
-
-
-def make_settings(database_url: str, **overrides: Any) -> dict[str, Any]:
-    """Settings of an app under test. Passwords are hashed with the cheap test-only
-    profile (``trainmeuk.password_hashing = testing``), except in production, which
-    refuses it."""
-    settings: dict[str, Any] = {
-        "sqlalchemy.url": database_url,
-        "trainmeuk.environment": "testing",
-        "trainmeuk.base_domain": BASE_DOMAIN,
-        "trainmeuk.secret_keys": TEST_SECRET,
-        "trainmeuk.mail_worker": "false",
-        "trainmeuk.password_hashing": "testing",
-        "mail.host": "127.0.0.1",
-        "mail.port": "1",
-        "mail.default_sender": "TrainMeUK <no-reply@trainmeuk.test>",
-        "pyramid.reload_templates": "false",
-        "retry.attempts": "3",
-    }
-    settings.update(overrides)
-    if (settings["trainmeuk.environment"] == "production"
-            and "trainmeuk.password_hashing" not in overrides):
-        del settings["trainmeuk.password_hashing"]  # production refuses the test profile
-    return settings
-
-
-def close_app(app: Any) -> None:
-    """Stop the app's background threads and close its database connections."""
-    registry = app.registry
-    for name in ("mail_worker", "provisioning_log", "scim_limits"):
-        if name in registry:
-            registry[name].stop()
-    for name in ("db_engine", "cross_tenant_engine"):
-        if name in registry:
-            registry[name].dispose()
-
-
-def tenant_app(app: Any, tenant: Tenant | str | None, **environ: Any) -> webtest.TestApp:
-    """A browser (its own cookie jar) on the tenant's host, or the bare domain."""
-    subdomain = tenant.subdomain if isinstance(tenant, Tenant) else tenant
-    host = f"{subdomain}.{BASE_DOMAIN}" if subdomain else BASE_DOMAIN
-    return webtest.TestApp(app, extra_environ={"HTTP_HOST": host, "REMOTE_ADDR": "192.0.2.10", **environ})
 
 
 def sign_in(testapp: webtest.TestApp, email: str, password: str = PASSWORD) -> webtest.TestResponse:

@@ -3,64 +3,37 @@ bodies of the requests it sends."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import webtest
 
-from trainmeuk_identity.models import Tenant, TenantScope
-from trainmeuk_identity.scim import tokens
+from trainmeuk_identity.models import Tenant
+from trainmeuk_identity.testing import scim as kit
+from trainmeuk_identity.testing.scim import (
+    CORE_GROUP,
+    CORE_USER,
+    ENTERPRISE,
+    ERROR,
+    LIST_RESPONSE,
+    PATCH_OP,
+    SCIM_JSON,
+    patch_op,
+)
 
-SCIM_JSON = "application/scim+json; charset=utf-8"
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+__all__ = ["CORE_GROUP", "CORE_USER", "ENTERPRISE", "ERROR", "LIST_RESPONSE", "PATCH_OP", "SCIM_JSON",
+           "ScimClient", "enable_scim", "new_user", "patch_op"]
 
 
 def enable_scim(session_factory: Any, tenant: Tenant, provider: str = "entra") -> str:
     """Enable SCIM for ``tenant`` and return the bearer token (committed)."""
-    with session_factory() as session, session.begin():
-        _, issued = tokens.enable_scim(TenantScope(session, tenant.id), provider)
-        assert issued is not None
-        return issued.value
+    return kit.enable_scim(session_factory, tenant, provider)
 
 
-class ScimClient:
-    """WebTest on the tenant's host, sending what Entra sends (bearer token, SCIM JSON)."""
+class ScimClient(kit.ScimClient):
+    """The kit's SCIM client, at Entra's endpoint unless told otherwise."""
 
     def __init__(self, app: webtest.TestApp, token: str | None, base: str = "/scim/entra/v2") -> None:
-        self.app = app
-        self.token = token
-        self.base = base
-
-    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        headers.update(extra or {})
-        return headers
-
-    def get(self, path: str, status: int | str = 200, **params: Any) -> webtest.TestResponse:
-        return self.app.get(self.base + path, params=params or None, headers=self._headers(),
-                            status=status)
-
-    def _send(self, method: str, path: str, body: Any, status: int | str) -> webtest.TestResponse:
-        raw = body if isinstance(body, (bytes, str)) else json.dumps(body)
-        return getattr(self.app, method)(self.base + path, raw, headers=self._headers(
-            {"Content-Type": SCIM_JSON}), status=status)
-
-    def post(self, path: str, body: Any, status: int | str = 201) -> webtest.TestResponse:
-        return self._send("post", path, body, status)
-
-    def put(self, path: str, body: Any, status: int | str = 200) -> webtest.TestResponse:
-        return self._send("put", path, body, status)
-
-    def patch(self, path: str, body: Any, status: int | str = 200) -> webtest.TestResponse:
-        return self._send("patch", path, body, status)
-
-    def delete(self, path: str, status: int | str = 204) -> webtest.TestResponse:
-        return self.app.delete(self.base + path, headers=self._headers(), status=status)
+        super().__init__(app, token, base)
 
 
 def new_user(user_name: str = "alice@acme.example", **extra: Any) -> dict[str, Any]:
@@ -81,6 +54,3 @@ def new_user(user_name: str = "alice@acme.example", **extra: Any) -> dict[str, A
     body.update(extra)
     return body
 
-
-def patch_op(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": [PATCH_OP], "Operations": list(operations)}
