@@ -25,8 +25,6 @@ Forwarded headers are not gunicorn's business here: the application itself honou
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -149,30 +147,6 @@ def check_pool(app: Any, threads: int) -> None:
                     threads, capacity, threads)
 
 
-#: glibc's malloc arenas per process. By default a thread that finds the arenas busy gets
-#: one of its own, up to 8 per core: a worker's 16 threads then spread their memory over
-#: many arenas, each keeping freed memory for itself, and the worker's resident memory
-#: grows with the hours (measured: +37 % over 100,000 requests). Two arenas serve the
-#: threads of a worker, whose Python code runs one thread at a time anyway.
-MALLOC_ARENAS = 2
-_M_ARENA_MAX = -8  # mallopt parameter, <malloc.h>
-
-
-def limit_malloc_arenas(environ: Mapping[str, str] | None = None) -> int | None:
-    """Cap glibc's malloc arenas at :data:`MALLOC_ARENAS` in this process, before the
-    workers are forked (they inherit the cap), unless the operator set
-    ``MALLOC_ARENA_MAX`` (glibc then applied it itself). Returns the cap set, or None
-    (set by the environment, or not glibc)."""
-    environ = os.environ if environ is None else environ
-    if environ.get("MALLOC_ARENA_MAX", "").strip():
-        return None
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
-    except (OSError, AttributeError):  # not glibc
-        return None
-    return MALLOC_ARENAS if mallopt(_M_ARENA_MAX, MALLOC_ARENAS) == 1 else None
-
-
 def _stop_mail_worker(worker: Any) -> None:
     registry = _registry(worker.wsgi) if getattr(worker, "wsgi", None) else None
     mail_worker = registry.get("mail_worker") if registry is not None else None
@@ -221,7 +195,6 @@ def serve(app: Any, global_conf: Mapping[str, Any], **local_conf: Any) -> None:
     """The ``paste.server_runner`` entry point (``use = egg:trainmeuk-identity#gunicorn``)."""
     options = gunicorn_options(local_conf)
     check_pool(app, options["threads"])
-    limit_malloc_arenas()
     before_fork(app)
     log.info("serving on %s: %d workers x %d threads (%s)", " ".join(options["bind"]),
              options["workers"], options["threads"], options["worker_class"])
