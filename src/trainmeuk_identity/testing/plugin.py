@@ -10,6 +10,7 @@ touched in a test run that does not use the kit.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,24 @@ if TYPE_CHECKING:
     from .fake_oidc import FakeIssuer, FakeOidcServer, FakeRealm
     from .flow import Connection
     from .scim import ScimClient
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest rewrites the asserts of every module of a distribution that ships a pytest
+    plugin, so with the kit installed the service's own modules are loaded by pytest's
+    import hook. Pyramid reads static files and asset specs through pkg_resources, which
+    knows only the standard loaders: it is told to read files of modules loaded by that
+    hook from the file system, as it does for any module."""
+    hook = getattr(config.pluginmanager, "rewrite_hook", None)
+    if hook is None:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # newer setuptools warns that pkg_resources is deprecated
+        try:
+            import pkg_resources
+        except ImportError:
+            return
+    pkg_resources.register_loader_type(type(hook), pkg_resources.DefaultProvider)
 
 
 @pytest.fixture(scope="session")
