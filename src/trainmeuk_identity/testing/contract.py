@@ -104,7 +104,10 @@ def test_contract_sign_in(provider_under_test, contract_connection, contract_tru
     button = contract_browser.get("/login").html.select_one(f'a[href="/sso/{provider.name}/login"]')
     assert button is not None and button.text.strip() == f"Sign in with {provider.button_label}"
 
-    done = flow.sign_in(contract_browser, fake, connection, person, status=303)
+    done = flow.sign_in(contract_browser, fake, connection, person)
+    assert done.status_int == 303, (
+        f"the sign-in was not completed ({done.status}); audit log: "
+        f"{[e.detail for e in _failures(contract_session_factory, connection.tenant)]}")
     query = fake.last_authorize
     assert query["client_id"] == connection.client.client_id
     assert query["redirect_uri"] == flow.callback_uri(connection.tenant, provider.name)
@@ -202,7 +205,8 @@ def test_contract_provider_refuses_its_invalid_settings(provider_under_test, con
         outcome = flow.save(contract_app, contract_session_factory, contract_settings, contract_tenant,
                             values, secret, provider.name)
         if outcome.saved or not outcome.errors.get(name):
-            problems.append(f"{name}={value!r}: saved={outcome.saved}, errors={outcome.errors}")
+            problems.append(f"{name}={value!r}: saved={outcome.saved}, errors={outcome.errors}, "
+                            f"checks={outcome.checks}")
     assert not problems, "\n".join(problems)
     assert _saved(contract_session_factory, contract_tenant, provider.name) is None
 
