@@ -55,7 +55,7 @@ def user_provisioned(tenant: Tenant, user: User, provider: str | None,
     account was created and ``user.active`` whether it can sign in yet. ``settings``
     are the application settings. Added in 0.1.
 
-    ``services`` (see the module docstring) was added in 0.2.
+    It also gets ``services`` (see the module docstring).
     """
 
 
@@ -63,7 +63,7 @@ def user_provisioned(tenant: Tenant, user: User, provider: str | None,
 def user_updated(tenant: Tenant, user: User, provider: str | None,
                  changed: list[str], services: HookServices | None = None) -> None:
     """An account's profile changed; ``changed`` lists the SCIM attribute names that
-    did (e.g. ``["department", "title"]``). Added in 0.1; ``services`` in 0.3.
+    did (e.g. ``["department", "title"]``). Added in 0.1, with ``services``.
     """
 
 
@@ -73,7 +73,7 @@ def user_deactivated(tenant: Tenant, user: User, provider: str | None, reason: s
     """An account was deactivated: it can no longer sign in and its open sessions
     have ended. ``reason`` is ``"disabled"`` (``active: false``), ``"deleted"``
     (removed from provisioning; the account and its training data are kept) or
-    ``"admin"``. Added in 0.1; ``services`` in 0.3.
+    ``"admin"``. Added in 0.1, with ``services``.
     """
 
 
@@ -81,8 +81,7 @@ def user_deactivated(tenant: Tenant, user: User, provider: str | None, reason: s
 def user_reactivated(tenant: Tenant, user: User, provider: str | None,
                      services: HookServices | None = None) -> None:
     """A deactivated account was activated again, by provisioning (``active: true``,
-    or a new POST for a detached account) or by an admin. Added in 0.1; ``services``
-    in 0.3.
+    or a new POST for a detached account) or by an admin. Added in 0.1, with ``services``.
     """
 
 
@@ -90,7 +89,7 @@ def user_reactivated(tenant: Tenant, user: User, provider: str | None,
 def sso_login_succeeded(tenant: Tenant, user: User, provider: str,
                         claims: dict[str, Any], services: HookServices | None = None) -> None:
     """Someone signed in through ``provider``; ``claims`` are the validated id_token
-    claims. Added in 0.1; ``services`` in 0.3.
+    claims. Added in 0.1, with ``services``.
     """
 
 
@@ -99,6 +98,5 @@ def sso_login_failed(tenant: Tenant, provider: str, reason: str, detail: str,
                      services: HookServices | None = None) -> None:
     """A sign-in through ``provider`` was refused. ``reason`` is a short code
     (``"invalid_token"``, ``"no_account"``, ``"deactivated"``, ``"idp_error"``, ...)
-    and ``detail`` says what happened, for the audit log. Added in 0.1; ``services``
-    in 0.3.
+    and ``detail`` says what happened, for the audit log. Added in 0.1, with ``services``.
     """
