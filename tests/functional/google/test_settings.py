@@ -168,3 +168,15 @@ def test_the_page_says_what_saving_checks(google_app, tenant, factory):
     sso = browser.get("/admin/settings/sso", {"provider": "google"}).html.select_one("#sso").text
     assert "Google cannot check the Client ID and Secret before someone signs in" in sso
     assert "use Test sign-in" in sso
+
+
+def test_the_page_speaks_of_no_scim(google_app, tenant, factory):
+    """Google pushes no SCIM: the page neither suggests setting it up nor says accounts
+    may come from it."""
+    admin = factory.admin(tenant)
+    browser = tenant_app(google_app, tenant)
+    assert sign_in(browser, admin.email).status_int == 303
+    page = browser.get("/admin/settings/sso", {"provider": "google"})
+    assert "set up both" not in page.text and "by SCIM" not in page.text
+    assert "does not create or update TrainMeUK accounts through SCIM" in page.text
+    assert "(created by hand)" in page.html.select_one("#sso").text
