@@ -4,40 +4,27 @@ redirects."""
 
 from __future__ import annotations
 
-import importlib
 import secrets
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx2
 import webtest
 
-from trainmeuk_identity.models import Tenant, TenantScope
-from trainmeuk_identity.settings import load_settings
-from trainmeuk_identity.sso.configure import SaveOutcome, save_sso_settings
-from trainmeuk_identity.sso.oidc import HttpProbe
+from trainmeuk_identity.models import Tenant
+from trainmeuk_identity.sso.configure import SaveOutcome
 
-from .app import BASE_DOMAIN, ROOT
+from . import plugin_sso
 from .fake_oidc import FakeClient, FakeIssuer, FakePerson
 from .fake_okta import FakeOkta, FakeOktaOrg
+from .plugin_sso import at_authority, no_session, plugin_from_source, plugin_source, to_callback
+from .sso import path_of
 
-PLUGIN_SOURCE = Path(ROOT) / "plugins" / "trainmeuk-identity-okta"
+PLUGIN_SOURCE = plugin_source("trainmeuk-identity-okta")
 
 
 def okta_plugin() -> ModuleType:
-    """The plugin module, imported from plugins/ (the package test installs it with pip;
-    here its source is imported so that no entry point leaks into other tests' apps)."""
-    if "trainmeuk_identity_okta" not in sys.modules:
-        sys.path.insert(0, str(PLUGIN_SOURCE))
-        try:
-            importlib.import_module("trainmeuk_identity_okta")
-        finally:
-            sys.path.remove(str(PLUGIN_SOURCE))
-    return sys.modules["trainmeuk_identity_okta"]
+    return plugin_from_source("trainmeuk-identity-okta", "trainmeuk_identity_okta")
 
 
 def okta_provider() -> Any:
@@ -45,7 +32,7 @@ def okta_provider() -> Any:
 
 
 def callback_uri(tenant: Tenant) -> str:
-    return f"http://{tenant.subdomain}.{BASE_DOMAIN}/sso/okta/callback"
+    return plugin_sso.callback_uri(tenant, "okta")
 
 
 @dataclass
@@ -69,11 +56,8 @@ def new_org(fake: FakeOkta, tenant: Tenant) -> FakeOktaOrg:
 
 def save(session_factory: Any, settings: dict[str, Any], tenant: Tenant, values: dict[str, str],
          secret: str | None, *, enable: bool = True, create_accounts: bool = False) -> SaveOutcome:
-    with session_factory() as session, session.begin():
-        return save_sso_settings(
-            TenantScope(session, tenant.id), session.get(Tenant, tenant.id), okta_provider(),
-            values=values, secret=secret, enable=enable, create_accounts=create_accounts,
-            require_sso=False, app_settings=load_settings(settings, environ={}), probe=HttpProbe())
+    return plugin_sso.save(session_factory, settings, tenant, okta_provider(), values, secret,
+                           enable=enable, create_accounts=create_accounts)
 
 
 def connect(session_factory: Any, settings: dict[str, Any], fake: FakeOkta, tenant: Tenant, *,
@@ -89,26 +73,8 @@ def connect(session_factory: Any, settings: dict[str, Any], fake: FakeOkta, tena
     return OktaConnected(tenant=tenant, org=org, issuer=issuer, client=client, secret=secret)
 
 
-def path_of(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + ("?" + parts.query if parts.query else "")
-
-
 def start(web: webtest.TestApp, **params: str) -> webtest.TestResponse:
-    response = web.get("/sso/okta/login", params=params or None, status=302)
-    assert response.location.startswith("https://127.0.0.1:"), response.location
-    return response
-
-
-def at_okta(fake: FakeOkta, url: str) -> httpx2.Response:
-    """The browser's visit to the fake Okta's authorize page (HTTPS)."""
-    return httpx2.get(url, follow_redirects=False, timeout=10, verify=fake.client_context())
-
-
-def to_callback(fake: FakeOkta, authorize_url: str) -> str:
-    answer = at_okta(fake, authorize_url)
-    assert answer.status_code == 302, answer.text
-    return path_of(answer.headers["location"])
+    return plugin_sso.start(web, "okta", **params)
 
 
 def sign_in_with_okta(web: webtest.TestApp, fake: FakeOkta, connected: OktaConnected,
@@ -117,5 +83,6 @@ def sign_in_with_okta(web: webtest.TestApp, fake: FakeOkta, connected: OktaConne
     return web.get(to_callback(fake, start(web, **params).location), status=status)
 
 
-def no_session(web: webtest.TestApp) -> bool:
-    return web.get("/api/session", status="*").status_int == 401
+at_okta = at_authority
+
+__all__ = ["at_okta", "no_session", "path_of", "to_callback"]
