@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import String, bindparam, column, event, func, literal, select
+from sqlalchemy import String, bindparam, column, event, func, inspect, literal, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -188,4 +188,9 @@ def _by_hash(model: Any, function: str) -> Any:
     table = model.__table__
     rows = getattr(func, function)(TOKEN_HASH).table_valued(
         *(column(c.name, c.type) for c in table.columns), name=f"{table.name}_by_hash")
-    return aliased(model, rows, adapt_on_names=True)
+    entity = aliased(model, rows, adapt_on_names=True)
+    # Build the column collections now, before the entity is shared between threads
+    # (they are built lazily on first use; two threads building them at once can see
+    # a half-built one).
+    inspect(entity).selectable.c  # noqa: B018
+    return entity

@@ -160,7 +160,10 @@ def _caller_statement(setter: ColumnElement[Any] | None) -> Select[Any]:
                for source, (prefix, names) in zip((tokens, connections), _CALLER_COLUMNS.values(),
                                                   strict=True)
                for name in names]
-    return with_setter(setter, select(Tenant, *columns)
+    # The left side of each join is named (select_from): SQLAlchemy would otherwise infer
+    # it when the statement is first compiled, from the column collections of the
+    # token functions, and a process's first requests compile it in many threads at once.
+    return with_setter(setter, select(Tenant, *columns).select_from(Tenant)
         .outerjoin(tokens, and_(tokens.tenant_id == Tenant.id,
                                 tokens.token_hash == digest, tokens.revoked_at.is_(None)))
         .outerjoin(connections, and_(connections.id == tokens.connection_id,
