@@ -10,7 +10,6 @@ import os
 import weakref
 from typing import Any
 
-import zope.sqlalchemy
 from pyramid_retry import mark_error_retryable
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.engine import Engine
@@ -31,6 +30,7 @@ from .sso_identity import SsoIdentity
 from .sso_state import SsoStateUse
 from .staff_session import StaffSession
 from .tenant import Tenant, TenantStatus
+from .transactions import joined_session
 from .user import User, UserEmail, UserSource
 
 __all__ = [
@@ -142,9 +142,7 @@ def get_session_factory(engine: Engine) -> sessionmaker[Session]:
 def get_tm_session(session_factory: sessionmaker[Session], transaction_manager: Any,
                    request: Any = None) -> Session:
     """A session joined to ``transaction_manager``: commit and abort follow it."""
-    dbsession = session_factory(info={"request": request})
-    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
-    return dbsession
+    return joined_session(session_factory, transaction_manager, info={"request": request})
 
 
 def includeme(config: Any) -> None:
