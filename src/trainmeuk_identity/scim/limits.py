@@ -30,6 +30,7 @@ well above the pace of the busiest such client we serve.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -269,7 +270,7 @@ class ScimLimiter:
                 return 0
             try:
                 with self.engine.begin() as connection:
-                    totals = connection.execute(self._upsert(window, deltas)).all()
+                    totals = connection.execute(*self._upsert(window, deltas)).all()
             except Exception:
                 with self._lock:  # nothing was added: count these again next time
                     if self._window == window:
@@ -281,18 +282,14 @@ class ScimLimiter:
                     self._known.update({row.token_hash: row.count for row in totals})
             return len(deltas)
 
-    def _upsert(self, window: int, deltas: dict[str, int]) -> Any:
+    def _upsert(self, window: int, deltas: dict[str, int]) -> tuple[Any, list[dict[str, Any]]]:
+        """The upsert (built once per dialect) and its rows, one per token: a statement
+        built per sync, of as many VALUES as tokens, was compiled afresh every time."""
         assert self.engine is not None
-        insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        table = ScimRateCount.__table__
         # Sorted, so processes upserting the same tokens lock their rows in one order.
-        statement = insert(table).values([
+        return _upsert_statement(self.engine.dialect.name), [
             {"token_hash": key, "window_start": window, "count": delta}
-            for key, delta in sorted(deltas.items())])
-        return statement.on_conflict_do_update(
-            index_elements=[table.c.token_hash, table.c.window_start],
-            set_={"count": table.c.count + statement.excluded.count},
-        ).returning(table.c.token_hash, table.c.count)
+            for key, delta in sorted(deltas.items())]
 
     def prune(self) -> int:
         """Delete windows that ended a while ago (never on a request's path)."""
@@ -422,3 +419,15 @@ def scim_limits_tween_factory(handler: Callable[[Request], Response], registry: 
 
     return scim_limits_tween
 
+
+@functools.cache
+def _upsert_statement(dialect: str) -> Any:
+    """Add a count to a token's window and return the total; run with one row of
+    values per token (SQLAlchemy sends them as one statement, RETURNING every total)."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = ScimRateCount.__table__
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.token_hash, table.c.window_start],
+        set_={"count": table.c.count + statement.excluded.count},
+    ).returning(table.c.token_hash, table.c.count)

@@ -133,6 +133,30 @@ def test_counts_are_shared_by_app_instances_on_one_database(
     assert row.window_start % WINDOW == 0
 
 
+def test_one_sync_shares_every_tenants_count_and_learns_each_total(
+        make_app, tenant, other_tenant, session_factory, dbsession):
+    first, second = make_app(), make_app()
+    tokens = {t.id: enable_scim(session_factory, t) for t in (tenant, other_tenant)}
+    for times, t in ((2, tenant), (3, other_tenant)):
+        for _ in range(times):
+            ScimClient(tenant_app(first, t), tokens[t.id]).get("/Users")
+    assert first.registry["scim_limits"].sync() == 2  # both tokens, in one statement
+    for t in (tenant, other_tenant):
+        ScimClient(tenant_app(second, t), tokens[t.id]).get("/Users")
+    assert second.registry["scim_limits"].sync() == 2
+
+    dbsession.rollback()
+    counts = dict(dbsession.execute(select(ScimRateCount.token_hash, ScimRateCount.count).where(
+        ScimRateCount.token_hash.in_([hash_token(v) for v in tokens.values()]))).all())
+    assert counts == {hash_token(tokens[tenant.id]): 3, hash_token(tokens[other_tenant.id]): 4}
+    # Each instance learnt each token's own total: the second refuses the other
+    # tenant's token after one more request (4 + 1 = the ceiling), not the first's.
+    ScimClient(tenant_app(second, other_tenant), tokens[other_tenant.id]).get("/Users")
+    assert_throttled(ScimClient(tenant_app(second, other_tenant), tokens[other_tenant.id])
+                     .get("/Users", status=429))
+    ScimClient(tenant_app(second, tenant), tokens[tenant.id]).get("/Users")
+
+
 def test_only_tokens_that_worked_are_shared_and_old_windows_are_pruned(
         make_app, tenant, session_factory, dbsession):
     app = make_app()
