@@ -11,22 +11,20 @@ counters of what the app fetched.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
-import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from joserfc.jwk import RSAKey
 
-from . import jwt_forge
-from .jwt_forge import b64url as _b64
+from trainmeuk_identity.testing import jwt_forge
+from trainmeuk_identity.testing.fake_http import Answer, FakeHttpService
+from trainmeuk_identity.testing.jwt_forge import b64url as _b64
 
 
 def new_guid() -> str:
@@ -68,12 +66,12 @@ class Grant:
     redeemed: bool = False
 
 
-class FakeEntra:
+class FakeEntra(FakeHttpService):
     def __init__(self) -> None:
+        super().__init__()
         self.directories: dict[str, FakeDirectory] = {}
         self.grants: dict[str, Grant] = {}
         self.counts: Counter[str] = Counter()
-        self.lock = threading.Lock()
         # What the next authorize request does (set by tests; reset after use):
         self.next_user: dict[str, FakeUser] = {}  # tid -> who signs in
         self.authorize_error: dict[str, str] | None = None  # query params sent back instead
@@ -87,23 +85,8 @@ class FakeEntra:
         self.token_lifetime = 3600
         self.issued_at_offset = 0
         self.last_authorize: dict[str, str] = {}
-        self.down = False  # every endpoint answers 503
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # --- set-up -------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> FakeEntra:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
     def add_directory(self, tid: str | None = None) -> FakeDirectory:
         directory = FakeDirectory(tid=tid or new_guid())
         directory.keys.append(self.new_key())
@@ -163,58 +146,28 @@ class FakeEntra:
                               hs256_with_public_key=self.hs256_with_public_key)
 
     # --- HTTP -----------------------------------------------------------------------------
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # quiet
-                pass
-
-            def do_GET(self) -> None:
-                fake._dispatch(self, "GET", {})
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                fake._dispatch(self, "POST", form)
-
-        return Handler
-
-    def _dispatch(self, handler: BaseHTTPRequestHandler, method: str, form: dict[str, str]) -> None:
-        parts = urlsplit(handler.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        segments = parts.path.strip("/").split("/")
+    def answer(self, method: str, path: str, query: dict[str, str], form: dict[str, str],
+               headers: Any) -> Answer:
+        segments = path.strip("/").split("/")
         tid, rest = segments[0], "/".join(segments[1:])
-        routes: dict[tuple[str, str], Callable[..., tuple[int, Any, dict[str, str]]]] = {
+        routes: dict[tuple[str, str], Callable[..., Answer]] = {
             ("GET", "v2.0/.well-known/openid-configuration"): self._discovery,
             ("GET", "discovery/v2.0/keys"): self._jwks,
             ("GET", "oauth2/v2.0/authorize"): self._authorize,
             ("POST", "oauth2/v2.0/token"): self._token,
         }
         route = routes.get((method, rest))
-        if self.down:
-            status, body, headers = 503, "Service Unavailable", {}
-        elif route is None:
-            status, body, headers = 404, {"error": "not_found"}, {}
-        else:
-            with self.lock:
-                status, body, headers = route(tid, query, form)
-        payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "text/html" if isinstance(body, str) else "application/json")
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(payload)))
-        handler.end_headers()
-        handler.wfile.write(payload)
+        if route is None:
+            return 404, {"error": "not_found"}, {}
+        return route(tid, query, form)
 
-    def _error(self, status: int, error: str, code: int, text: str) -> tuple[int, Any, dict[str, str]]:
+    def _error(self, status: int, error: str, code: int, text: str) -> Answer:
         return status, {"error": error, "error_description": f"AADSTS{code}: {text} Trace ID: "
                         f"{new_guid()} Correlation ID: {new_guid()} Timestamp: 2026-12-01 00:00:00Z",
                         "error_codes": [code], "timestamp": "2026-12-01 00:00:00Z",
                         "trace_id": new_guid(), "correlation_id": new_guid()}, {}
 
-    def _discovery(self, tid: str, query: dict[str, str], form: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+    def _discovery(self, tid: str, query: dict[str, str], form: dict[str, str]) -> Answer:
         self.counts["discovery"] += 1
         if tid not in self.directories:
             return self._error(400, "invalid_tenant", 90002, f"Tenant '{tid}' not found.")
@@ -237,7 +190,7 @@ class FakeEntra:
             "msgraph_host": "graph.microsoft.com",
         }, {}
 
-    def _jwks(self, tid: str, query: dict[str, str], form: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+    def _jwks(self, tid: str, query: dict[str, str], form: dict[str, str]) -> Answer:
         self.counts["jwks"] += 1
         directory = self.directories.get(tid)
         if directory is None:
@@ -245,7 +198,7 @@ class FakeEntra:
         return 200, {"keys": [dict(k.as_dict(private=False), x5t=k.kid, issuer=f"{self.url}/{tid}/v2.0")
                               for k in directory.keys]}, {}
 
-    def _authorize(self, tid: str, query: dict[str, str], form: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+    def _authorize(self, tid: str, query: dict[str, str], form: dict[str, str]) -> Answer:
         self.counts["authorize"] += 1
         self.last_authorize = dict(query)
         directory = self.directories.get(tid)
@@ -278,7 +231,7 @@ class FakeEntra:
             return 400, "response_mode other than query is not used by this fake", {}
         return 302, "", {"Location": f"{redirect_uri}?{urlencode(back)}"}
 
-    def _token(self, tid: str, query: dict[str, str], form: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+    def _token(self, tid: str, query: dict[str, str], form: dict[str, str]) -> Answer:
         self.counts["token"] += 1
         directory = self.directories.get(tid)
         if directory is None:

@@ -22,20 +22,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
-import ssl
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlencode
 
 from joserfc.jwk import RSAKey
 
 from .certificates import CertificateAuthority
+from .fake_http import Answer, FakeHttpService
 from .fake_oidc_realms import (
     DEFAULT_MESSAGES,
     FakeClient,
@@ -48,48 +45,21 @@ from .jwt_forge import b64url, new_key, sign
 
 __all__ = ["FakeClient", "FakeIssuer", "FakeOidcServer", "FakePerson", "FakeRealm", "new_key"]
 
-Answer = tuple[int, Any, dict[str, str]]
 
-class FakeOidcServer:
+class FakeOidcServer(FakeHttpService):
     def __init__(self, ca: CertificateAuthority | None = None,
                  messages: dict[str, str] | None = None) -> None:
+        super().__init__(ca)
         self.messages = {**DEFAULT_MESSAGES, **(messages or {})}
         self.routes: dict[tuple[str, str], tuple[FakeIssuer, str]] = {}
         self.grants: dict[str, Grant] = {}
         self.counts: Counter[str] = Counter()
-        self.lock = threading.Lock()
         self.next_person: dict[str, FakePerson] = {}  # realm name -> who signs in next
         self.last_authorize: dict[str, str] = {}
         self.last_token_request: dict[str, Any] = {}
         self.reset_tweaks()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.server.daemon_threads = True
-        self.server.handle_error = lambda request, address: None  # type: ignore[method-assign]
-        self.scheme = "http"
-        self.ca = ca
-        if ca is not None:
-            self.scheme = "https"
-            self.server.socket = ca.server_context().wrap_socket(
-                self.server.socket, server_side=True, do_handshake_on_connect=False)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # --- set-up -------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}"
-
-    def client_context(self) -> ssl.SSLContext | bool:
-        """What a test's own HTTP client verifies this server with."""
-        return self.ca.client_context() if self.ca is not None else True
-
-    def start(self) -> FakeOidcServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
     def add_issuer(self, path: str, realm: FakeRealm, *, endpoints: dict[str, str],
                    discovery: str | None = None,
                    extra_claims: Callable[[FakePerson, FakeClient], dict[str, Any]] | None = None,
@@ -177,49 +147,14 @@ class FakeOidcServer:
                     tamper_payload=self.tamper_payload)
 
     # --- HTTP -----------------------------------------------------------------------------
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def setup(self) -> None:
-                if isinstance(self.request, ssl.SSLSocket):
-                    self.request.settimeout(10)
-                    self.request.do_handshake()
-                super().setup()
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet
-                pass
-
-            def do_GET(self) -> None:
-                fake._dispatch(self, "GET", {})
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                fake._dispatch(self, "POST", form)
-
-        return Handler
-
-    def _dispatch(self, handler: BaseHTTPRequestHandler, method: str, form: dict[str, str]) -> None:
-        parts = urlsplit(handler.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        route = self.routes.get((method, parts.path))
-        if self.down:
-            status, body, headers = 503, "Service Unavailable", {}
-        elif route is None:
-            status, body, headers = 404, {"error": "not_found", "error_description": "Not found"}, {}
-        else:
-            issuer, name = route
-            with self.lock:
-                status, body, headers = getattr(self, f"_{name}")(issuer, query, form, handler.headers)
-        payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "text/html" if isinstance(body, str) else "application/json")
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(payload)))
-        handler.end_headers()
-        handler.wfile.write(payload)
+    def answer(self, method: str, path: str, query: dict[str, str], form: dict[str, str],
+               headers: Any) -> Answer:
+        route = self.routes.get((method, path))
+        if route is None:
+            return 404, {"error": "not_found", "error_description": "Not found"}, {}
+        issuer, name = route
+        result: Answer = getattr(self, f"_{name}")(issuer, query, form, headers)
+        return result
 
     def _error(self, status: int, error: str, message: str, *, detail: str = "") -> Answer:
         return status, {"error": error, "error_description": self.messages[message] + detail}, {}
