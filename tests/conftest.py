@@ -16,13 +16,12 @@ import pytest
 import webtest
 from sqlalchemy.orm import Session, sessionmaker
 
-from trainmeuk_identity import configure
 from trainmeuk_identity.models import Tenant, get_engine, get_session_factory
 from trainmeuk_identity.settings import load_settings, password_hashing
+from trainmeuk_identity.testing.factories import Factory
 
-from .support.app import close_app, make_settings, migrate, sign_in, tenant_app
+from .support.app import make_settings, migrate, running_app, sign_in, tenant_app
 from .support.cli import Console
-from .support.factories import Factory
 from .support.servers import LiveServer, SMTPServer
 
 
@@ -58,9 +57,8 @@ def app_settings(database_url: str, smtp_server: SMTPServer) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def app(app_settings: dict[str, Any]) -> Iterator[Any]:
-    application = configure(dict(app_settings)).make_wsgi_app()
-    yield application
-    close_app(application)
+    with running_app(app_settings) as application:
+        yield application
 
 
 @pytest.fixture(scope="session")

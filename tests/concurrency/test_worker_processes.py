@@ -26,9 +26,9 @@ import httpx
 import pytest
 
 from trainmeuk_identity.models import Tenant
+from trainmeuk_identity.testing.factories import PASSWORD, Factory
 
 from ..support.app import BASE_DOMAIN, TEST_SECRET
-from ..support.factories import PASSWORD, Factory
 from ..support.fake_entra import FakeEntra
 from ..support.servers import SMTPServer, free_port
 from ..support.sso import connect, path_of

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from trainmeuk_identity.models import User
+from trainmeuk_identity.testing.factories import PASSWORD
 
 from ..support.app import sign_in, tenant_app
-from ..support.factories import PASSWORD
 
 
 def test_login_form_has_email_password_and_csrf_token(testapp):

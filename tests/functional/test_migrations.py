@@ -13,9 +13,9 @@ from alembic import command
 from trainmeuk_identity.auth.password_links import TOKEN_PLACEHOLDER, new_password_token
 from trainmeuk_identity.crypto import hash_token
 from trainmeuk_identity.models import PasswordToken, TenantScope, get_session_factory, metadata
+from trainmeuk_identity.testing.factories import Factory
 
 from ..support.app import ROOT, migrate
-from ..support.factories import Factory
 
 
 def test_models_and_migrations_agree(database_url):

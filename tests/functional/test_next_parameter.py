@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from trainmeuk_identity.testing.factories import PASSWORD
+
 from ..support.app import sign_in, tenant_app
-from ..support.factories import PASSWORD
 
 ODD_NEXT = [
     "/€",

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from trainmeuk_identity.auth import throttle
 from trainmeuk_identity.models import AuditEvent, LoginFailure
+from trainmeuk_identity.testing.factories import PASSWORD
 
 from ..support.app import sign_in, tenant_app
-from ..support.factories import PASSWORD
 
 WRONG = "wrong password here"
 ATTACKER = "203.0.113.66"

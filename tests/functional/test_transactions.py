@@ -7,8 +7,7 @@ import transaction
 from sqlalchemy import select
 
 from trainmeuk_identity.models import Tenant, get_tm_session
-
-from ..support.factories import unique_subdomain
+from trainmeuk_identity.testing.factories import unique_subdomain
 
 
 def test_each_session_follows_its_own_manager(session_factory, dbsession, factory):

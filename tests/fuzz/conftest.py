@@ -20,8 +20,8 @@ from sqlalchemy import delete, select
 from trainmeuk_identity import configure
 from trainmeuk_identity.models import Group, GroupMember, Tenant, TenantScope, User
 from trainmeuk_identity.scim import tokens
+from trainmeuk_identity.testing.factories import Factory
 
-from ..support.factories import Factory
 from ..support.fuzz import BASE
 from .strategies import ENTRA_GROUP, ENTRA_USER
 

@@ -14,13 +14,13 @@ from trainmeuk_identity.testing.app import (
     close_app,
     make_settings,
     migrate,
+    running_app,
     tenant_app,
 )
+from trainmeuk_identity.testing.factories import PASSWORD
 
-from .factories import PASSWORD
-
-__all__ = ["BASE_DOMAIN", "ROOT", "TEST_SECRET", "close_app", "make_settings", "migrate", "sign_in",
-           "tenant_app"]
+__all__ = ["BASE_DOMAIN", "ROOT", "TEST_SECRET", "close_app", "make_settings", "migrate",
+           "running_app", "sign_in", "tenant_app"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .factories import PASSWORD
+from trainmeuk_identity.testing.factories import PASSWORD
 
 
 def sign_in_with_password(page: Any, base: str, email: str, password: str = PASSWORD) -> None:

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .certificates import CertificateAuthority
-from .fake_oidc import FakeClient, FakeIssuer, FakeOidcServer, FakePerson, FakeRealm
+from trainmeuk_identity.testing.certificates import CertificateAuthority
+from trainmeuk_identity.testing.fake_oidc import FakeClient, FakeIssuer, FakeOidcServer, FakePerson, FakeRealm
 
 OKTA_MESSAGES = {
     "invalid_client": "Client authentication failed. Either the client or the client "

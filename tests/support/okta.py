@@ -13,9 +13,9 @@ import webtest
 
 from trainmeuk_identity.models import Tenant
 from trainmeuk_identity.sso.configure import SaveOutcome
+from trainmeuk_identity.testing.fake_oidc import FakeClient, FakeIssuer, FakePerson
 
 from . import plugin_sso
-from .fake_oidc import FakeClient, FakeIssuer, FakePerson
 from .fake_okta import FakeOkta, FakeOktaOrg
 from .plugin_sso import at_authority, no_session, plugin_from_source, plugin_source, to_callback
 from .sso import path_of

@@ -3,6 +3,8 @@ browsers on a tenant's host (WebTest)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,19 @@ def close_app(app: Any) -> None:
     for name in ("db_engine", "cross_tenant_engine"):
         if name in registry:
             registry[name].dispose()
+
+
+@contextmanager
+def running_app(settings: dict[str, Any]) -> Iterator[Any]:
+    """The whole WSGI application built from ``settings``, closed (:func:`close_app`)
+    when the block ends."""
+    from trainmeuk_identity import configure
+
+    application = configure(dict(settings)).make_wsgi_app()
+    try:
+        yield application
+    finally:
+        close_app(application)
 
 
 def tenant_app(app: Any, tenant: Tenant | str | None, **environ: Any) -> webtest.TestApp:

@@ -137,13 +137,10 @@ def contract_settings(contract_database_url: str, contract_authority: FakeOidcSe
 @pytest.fixture(scope="module")
 def contract_app(contract_settings: dict[str, Any]) -> Iterator[Any]:
     """The whole WSGI application with the provider installed."""
-    from trainmeuk_identity import configure
+    from .app import running_app
 
-    from .app import close_app
-
-    application = configure(dict(contract_settings)).make_wsgi_app()
-    yield application
-    close_app(application)
+    with running_app(contract_settings) as application:
+        yield application
 
 
 @pytest.fixture

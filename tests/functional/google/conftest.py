@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 import webtest
 
-from trainmeuk_identity import configure
 from trainmeuk_identity.models import Tenant
+from trainmeuk_identity.testing.certificates import CertificateAuthority
 
-from ...support.app import close_app, make_settings, tenant_app
-from ...support.certificates import CertificateAuthority
+from ...support.app import make_settings, running_app, tenant_app
 from ...support.fake_google import FakeGoogle
 from ...support.google import GoogleConnected, connect, google_plugin
 
@@ -45,9 +44,8 @@ def google_settings(database_url: str, smtp_server: Any, fake_google: FakeGoogle
 
 @pytest.fixture(scope="session")
 def google_app(google_settings: dict[str, Any]) -> Iterator[Any]:
-    application = configure(dict(google_settings)).make_wsgi_app()
-    yield application
-    close_app(application)
+    with running_app(google_settings) as application:
+        yield application
 
 
 @pytest.fixture

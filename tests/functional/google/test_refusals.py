@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from trainmeuk_identity.models import AuditEvent, SsoIdentity, User
+from trainmeuk_identity.testing.fake_oidc import new_key
 
-from ...support.fake_oidc import new_key
 from ...support.google import connect, no_session, sign_in_with_google, start, to_callback
 
 SKEW = 120  # core's leeway, in seconds

@@ -8,9 +8,9 @@ import pytest
 
 from trainmeuk_identity.connections import get_connection
 from trainmeuk_identity.models import TenantScope
+from trainmeuk_identity.testing.certificates import CertificateAuthority
 
 from ...support.app import sign_in, tenant_app
-from ...support.certificates import CertificateAuthority
 from ...support.okta import callback_uri, new_org, save
 
 
