@@ -111,13 +111,11 @@ class JwksCache:
             del self._unknown_kid_fetches[key]
 
 
-def validate_id_token(id_token: str, *, jwks: JwksCache, jwks_uri: str,
+def validate_id_token(id_token: str, *, jwks: JwksCache, jwks_uri: str, issuers: Sequence[str],
                       client_id: str, nonce: str, pinned: Mapping[str, Any],
-                      issuer: str | None = None, issuers: Sequence[str] = (),
                       now: int | None = None) -> dict[str, Any]:
-    """The validated claims, or TokenInvalid. ``iss`` must be exactly ``issuer`` or one
-    of ``issuers``."""
-    accepted = [*([issuer] if issuer else []), *issuers]
+    """The validated claims, or TokenInvalid. ``iss`` must be exactly one of ``issuers``."""
+    accepted = list(issuers)
     if not accepted:
         raise ValueError("validate_id_token needs the issuer(s) to accept")
     if not isinstance(id_token, str) or not id_token:

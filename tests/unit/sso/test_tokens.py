@@ -62,7 +62,7 @@ def token(key: RSAKey, **over) -> str:
 
 
 def check(tok: str, cache: JwksCache, **kw):
-    args = {"jwks": cache, "jwks_uri": "u", "issuer": ISSUER, "client_id": CLIENT, "nonce": NONCE,
+    args = {"jwks": cache, "jwks_uri": "u", "issuers": (ISSUER,), "client_id": CLIENT, "nonce": NONCE,
             "pinned": {"tid": "tid-1", "ver": "2.0"}}
     args.update(kw)
     return validate_id_token(tok, **args)
