@@ -127,7 +127,7 @@ def load_caller(request: Request) -> ScimCaller:
                           {SUBDOMAIN.key: subdomain, isolation.TOKEN_HASH.key: digest}).first()
     if row is None:
         return ScimCaller(tenant=None, presented=True)
-    tenant, token, connection = row[0], _part(row, CallerToken), _part(row, CallerConnection)
+    tenant, (token, connection) = row[0], _caller_parts(row)
     if token is None or not tokens_equal(token.token_hash, digest):
         token = connection = None
     return ScimCaller(tenant=tenant, token=token, connection=connection, presented=True)
@@ -135,16 +135,18 @@ def load_caller(request: Request) -> ScimCaller:
 
 # The token and the connection are read as columns (only what a request needs), not as
 # mapped objects: building those cost more than the columns' values are worth here.
-_CALLER_COLUMNS = {CallerToken: ("token", tuple(CallerToken.__dataclass_fields__)),
-                   CallerConnection: ("connection", tuple(CallerConnection.__dataclass_fields__))}
+# They follow the tenant in the row, each in its dataclass's field order, id first.
+_TOKEN_FIELDS = tuple(CallerToken.__dataclass_fields__)
+_CONNECTION_FIELDS = tuple(CallerConnection.__dataclass_fields__)
+_TOKEN_END = 1 + len(_TOKEN_FIELDS)
 
 
-def _part(row: Any, kind: type[Any]) -> Any:
-    prefix, names = _CALLER_COLUMNS[kind]
-    values = row._mapping
-    if values[f"{prefix}_id"] is None:  # no such token (or no connection) for this tenant
-        return None
-    return kind(**{name: values[f"{prefix}_{name}"] for name in names})
+def _caller_parts(row: Any) -> tuple[CallerToken | None, CallerConnection | None]:
+    """The token and connection of a caller row; None where the outer join found none."""
+    token_values = row[1:_TOKEN_END]
+    connection_values = row[_TOKEN_END:_TOKEN_END + len(_CONNECTION_FIELDS)]
+    return (CallerToken(*token_values) if token_values[0] is not None else None,
+            CallerConnection(*connection_values) if connection_values[0] is not None else None)
 
 
 # Built once per process, its values bound at execution: building and hashing a
@@ -156,10 +158,8 @@ def _caller_statement(setter: ColumnElement[Any] | None) -> Select[Any]:
     # for that (isolation.scim_credentials).
     tokens, connections = isolation.scim_credentials(row_security=setter is not None)
     digest = isolation.TOKEN_HASH
-    columns = [getattr(source, name).label(f"{prefix}_{name}")
-               for source, (prefix, names) in zip((tokens, connections), _CALLER_COLUMNS.values(),
-                                                  strict=True)
-               for name in names]
+    columns = [*(getattr(tokens, name).label(f"token_{name}") for name in _TOKEN_FIELDS),
+               *(getattr(connections, name).label(f"connection_{name}") for name in _CONNECTION_FIELDS)]
     # The left side of each join is named (select_from): SQLAlchemy would otherwise infer
     # it when the statement is first compiled, from the column collections of the
     # token functions, and a process's first requests compile it in many threads at once.
