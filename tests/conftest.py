@@ -16,11 +16,11 @@ import pytest
 import webtest
 from sqlalchemy.orm import Session, sessionmaker
 
-from trainmeuk_identity.models import Tenant, get_engine, get_session_factory
+from trainmeuk_identity.models import Tenant
 from trainmeuk_identity.settings import load_settings, password_hashing
 from trainmeuk_identity.testing.factories import Factory
 
-from .support.app import make_settings, migrate, running_app, sign_in, tenant_app
+from .support.app import database_sessions, make_settings, migrate, running_app, sign_in, tenant_app
 from .support.cli import Console
 from .support.servers import LiveServer, SMTPServer
 
@@ -64,18 +64,16 @@ def app(app_settings: dict[str, Any]) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def session_factory(database_url: str) -> Iterator[sessionmaker[Session]]:
     """Sessions for setting up data and for looking at what requests committed."""
-    engine = get_engine(load_settings(make_settings(database_url), environ={}))
-    yield get_session_factory(engine)
-    engine.dispose()
+    with database_sessions(database_url) as factory:
+        yield factory
 
 
 @pytest.fixture(scope="session")
 def observer_factory(database_url: str) -> Iterator[sessionmaker[Session]]:
     # Reads only: on SQLite its transactions never take the write lock, so a test can
     # hold one open while requests and subprocesses write.
-    engine = get_engine(load_settings(make_settings(database_url), environ={}), read_only=True)
-    yield get_session_factory(engine)
-    engine.dispose()
+    with database_sessions(database_url, read_only=True) as factory:
+        yield factory
 
 
 @pytest.fixture

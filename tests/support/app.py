@@ -12,6 +12,7 @@ from trainmeuk_identity.testing.app import (
     BASE_DOMAIN,
     TEST_SECRET,
     close_app,
+    database_sessions,
     make_settings,
     migrate,
     running_app,
@@ -19,7 +20,8 @@ from trainmeuk_identity.testing.app import (
 )
 from trainmeuk_identity.testing.factories import PASSWORD
 
-__all__ = ["BASE_DOMAIN", "ROOT", "TEST_SECRET", "close_app", "make_settings", "migrate",
+__all__ = ["BASE_DOMAIN", "ROOT", "TEST_SECRET", "close_app", "database_sessions", "make_settings",
+           "migrate",
            "running_app", "sign_in", "tenant_app"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -78,6 +78,21 @@ def running_app(settings: dict[str, Any]) -> Iterator[Any]:
         close_app(application)
 
 
+@contextmanager
+def database_sessions(database_url: str, *, read_only: bool = False) -> Iterator[Any]:
+    """A session factory on ``database_url`` outside any application (setting data up,
+    looking at what requests committed), its engine disposed when the block ends.
+    ``read_only``: on SQLite its transactions never take the write lock."""
+    from trainmeuk_identity.models import get_engine, get_session_factory
+    from trainmeuk_identity.settings import load_settings
+
+    engine = get_engine(load_settings(make_settings(database_url), environ={}), read_only=read_only)
+    try:
+        yield get_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
 def tenant_app(app: Any, tenant: Tenant | str | None, **environ: Any) -> webtest.TestApp:
     """A browser (its own cookie jar) on the tenant's host, or the bare domain."""
     subdomain = tenant.subdomain if isinstance(tenant, Tenant) else tenant

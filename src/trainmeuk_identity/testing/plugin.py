@@ -69,14 +69,10 @@ def contract_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def contract_session_factory(contract_database_url: str) -> Iterator[sessionmaker[Session]]:
     """Database sessions for setting up data and looking at what requests committed."""
-    from trainmeuk_identity.models import get_engine, get_session_factory
-    from trainmeuk_identity.settings import load_settings
+    from .app import database_sessions
 
-    from .app import make_settings
-
-    engine = get_engine(load_settings(make_settings(contract_database_url), environ={}))
-    yield get_session_factory(engine)
-    engine.dispose()
+    with database_sessions(contract_database_url) as factory:
+        yield factory
 
 
 @pytest.fixture(scope="session")
