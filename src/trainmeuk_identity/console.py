@@ -80,10 +80,12 @@ class Console:
             raise UsageError(f"no tenant with subdomain {subdomain!r}")
         return tenant
 
-    def notify(self, tm: transaction.TransactionManager, hook: str, **kwargs: Any) -> None:
-        """Fire ``hook`` after ``tm`` commits, with the same services as the web app's."""
+    def notify(self, tm: transaction.TransactionManager, session: Session, hook: str,
+               **kwargs: Any) -> None:
+        """Fire ``hook`` after ``tm`` commits (and its hook inside the transaction of
+        ``session`` now), with the same services as the web app's."""
         notify_after_commit(tm, self.plugin_manager, hook, services=hook_services(self.registry),
-                            **kwargs)
+                            session=session, **kwargs)
 
 
 @contextmanager

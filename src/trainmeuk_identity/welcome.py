@@ -1,11 +1,14 @@
-"""The welcome email: a built-in plugin implementing the ``user_provisioned`` hook.
+"""The welcome email: a built-in plugin implementing the ``user_provisioning`` and
+``user_provisioned`` hooks.
 
 Registered through the ``trainmeuk_identity.providers`` entry point like any plugin
-(block it with ``trainmeuk.plugins.blocked = welcome_email``). The hook runs only
-after the creating transaction committed, so a rolled-back account gets no mail. It
-puts the message in the outbox in a short transaction of its own and wakes the mail
-worker, which delivers it and retries while the SMTP server is unreachable: the
-request that created the account never waits for SMTP.
+(block it with ``trainmeuk.plugins.blocked = welcome_email``). The message is put in the
+outbox inside the transaction that creates the account (``user_provisioning``), so it
+commits with the account, or rolls back with it: a rolled-back account gets no mail,
+and a committed one cannot lose its mail to a crash before a second transaction. After
+commit (``user_provisioned``) the mail worker is woken; it delivers the message and
+retries while the SMTP server is unreachable: the request that created the account
+never waits for SMTP.
 
 The mail says how to sign in: "Sign in with <provider>" at the organisation's address
 when the tenant has SSO on; otherwise a single-use link to choose a password (unless
@@ -26,7 +29,7 @@ from sqlalchemy.orm import Session
 from . import mail
 from .auth import SET_PASSWORD_PATH
 from .auth.password_links import SET_PASSWORD_LINK_LIFETIME, TOKEN_PLACEHOLDER
-from .models import ProviderConnection, Tenant, TenantScope, User, bind_tenant
+from .models import ProviderConnection, Tenant, TenantScope, User
 from .providers import HookServices, hookimpl
 
 log = logging.getLogger(__name__)
@@ -108,12 +111,12 @@ def compose(tenant: Tenant, user: User, *, login_url: str, sso_labels: list[str]
                        text=text, html=str(html))
 
 
-def enqueue_welcome(session: Session, services: HookServices, tenant: Tenant, user_id: str) -> bool:
-    """Put the welcome mail of ``user_id`` in the outbox; False when none is due."""
-    scope = TenantScope(session, tenant.id)
-    user = scope.get(User, user_id)
-    if user is None or not user.active or recipient_of(user) is None:
+def enqueue_welcome(session: Session, services: HookServices, tenant: Tenant, user: User) -> bool:
+    """Put the welcome mail of ``user`` in the outbox of ``session``'s transaction;
+    False when none is due."""
+    if not welcome_due(user):
         return False
+    scope = TenantScope(session, tenant.id)
     base_url = services.base_url(tenant.subdomain)
     labels = sso_button_labels(scope, services.providers)
     wants_link = not labels and not user.password_hash
@@ -128,16 +131,21 @@ def enqueue_welcome(session: Session, services: HookServices, tenant: Tenant, us
     return True
 
 
+def welcome_due(user: User) -> bool:
+    """Active (an account created inactive is welcomed by nobody yet) and reachable."""
+    return bool(user.active) and recipient_of(user) is not None
+
+
 @hookimpl
-def user_provisioned(tenant: Tenant, user: User, provider: str | None,
-                     settings: dict[str, Any], services: HookServices | None) -> None:
-    if not user.active:
-        return  # created inactive: nobody to welcome yet
+def user_provisioning(tenant: Tenant, user: User, session: Session,
+                      services: HookServices | None) -> None:
     if services is None:
         log.warning("no welcome email for %s: hook called without services", user.id)
         return
-    with services.session_factory() as session, session.begin():
-        bind_tenant(session, tenant.id)  # its own transaction, for this tenant only
-        queued = enqueue_welcome(session, services, tenant, user.id)
-    if queued and services.mail_worker is not None:
-        services.mail_worker.wake()
+    enqueue_welcome(session, services, tenant, user)
+
+
+@hookimpl
+def user_provisioned(user: User, services: HookServices | None) -> None:
+    if services is not None and services.mail_worker is not None and welcome_due(user):
+        services.mail_worker.wake()  # the message committed with the account

@@ -109,26 +109,32 @@ def test_account_provisioned_inactive_gets_no_mail(mail_app, tenant, session_fac
     assert outbox_for(session_factory, "dormant@acme.example") == []
 
 
-def test_a_rolled_back_create_sends_nothing(mail_app, tenant, session_factory, smtp_server):
+def test_the_message_is_queued_in_the_creating_transaction(mail_app, tenant, session_factory, smtp_server):
+    """The outbox message commits with the account, or rolls back with it."""
     pm = mail_app.registry["plugin_manager"]
     services = hook_services(mail_app.registry)
     tm = transaction.TransactionManager(explicit=True)
-    tm.begin()
-    session = get_tm_session(mail_app.registry["dbsession_factory"], tm)
-    bind_tenant(session, tenant.id)  # as a request does: row-level security on PostgreSQL
-    user = create_user(TenantScope(session, tenant.id), email="never@acme.example")
-    session.flush()
-    notify_after_commit(tm, pm, "user_provisioned", tenant=tenant, user=user, provider=None,
-                        services=services)
+
+    def create(email: str):
+        tm.begin()
+        session = get_tm_session(mail_app.registry["dbsession_factory"], tm)
+        bind_tenant(session, tenant.id)  # as a request does: row-level security on PostgreSQL
+        user = create_user(TenantScope(session, tenant.id), email=email)
+        session.flush()
+        notify_after_commit(tm, pm, "user_provisioned", tenant=tenant, user=user, provider=None,
+                            services=services, session=session)
+        return session
+
+    def queued(session, email: str) -> list[str]:
+        return [m.recipient for m in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient == email))]
+
+    session = create("never@acme.example")
+    assert queued(session, "never@acme.example") == ["never@acme.example"]
     tm.abort()
     # Same path, committed: that one is delivered, and the aborted one never was.
-    tm.begin()
-    session = get_tm_session(mail_app.registry["dbsession_factory"], tm)
-    bind_tenant(session, tenant.id)  # as a request does: row-level security on PostgreSQL
-    user = create_user(TenantScope(session, tenant.id), email="kept@acme.example")
-    session.flush()
-    notify_after_commit(tm, pm, "user_provisioned", tenant=tenant, user=user, provider=None,
-                        services=services)
+    session = create("kept@acme.example")
+    assert queued(session, "kept@acme.example") == ["kept@acme.example"]
     tm.commit()
     smtp_server.sink.wait_for("kept@acme.example")
     assert outbox_for(session_factory, "never@acme.example") == []

@@ -8,7 +8,9 @@ ones it needs.
 
 Event hooks (``user_*``, ``sso_login_*``) are called after the change has been
 committed, never for a change that was rolled back. Their exceptions are logged and
-do not affect the request, which has already succeeded. Every event hook may accept
+do not affect the request, which has already succeeded. One event also has a hook
+called inside the change's transaction, before commit: ``user_provisioning``, for
+rows that must commit or roll back with the account. Every event hook may accept
 ``services`` (a :class:`trainmeuk_identity.providers.services.HookServices`): what it
 needs to act after the request's transaction has ended, namely the application
 settings, a session factory for a short transaction of its own, the mail worker, the
@@ -23,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from ..models import Tenant, User
     from .base import ProviderRegistry
     from .services import HookServices
@@ -56,6 +60,24 @@ def user_provisioned(tenant: Tenant, user: User, provider: str | None,
     are the application settings. Added in 0.1.
 
     It also gets ``services`` (see the module docstring).
+    """
+
+
+@hookspec
+def user_provisioning(tenant: Tenant, user: User, provider: str | None, session: Session,
+                      settings: dict[str, Any], services: HookServices | None = None) -> None:
+    """An account is being created (as for ``user_provisioned``): called inside the
+    creating transaction, once the account's row is written and before commit.
+
+    ``session`` is that transaction's session (on PostgreSQL, bound to ``tenant`` when
+    the change comes from a request). What the hook adds to it commits with the account
+    or rolls back with it: a message put in the outbox here is never lost between the
+    commit and a transaction of the hook's own, nor queued for an account that was
+    rolled back. The welcome email queues its message here and wakes the mail worker in
+    ``user_provisioned``. Do only database work here (no network, no mail: queue it and
+    act after commit), keep it short, and do not commit or roll back ``session``. An
+    exception is not caught: it fails the change (a SCIM request answers 500 and the
+    identity provider retries it). Added in 0.2.
     """
 
 

@@ -68,7 +68,7 @@ def cmd_tenant_create(ctx: Console, args: argparse.Namespace) -> None:
             except AccountError as exc:
                 raise UsageError(str(exc)) from None
             session.flush()
-            ctx.notify(tm, "user_provisioned", tenant=tenant, user=admin, provider=None)
+            ctx.notify(tm, session, "user_provisioned", tenant=tenant, user=admin, provider=None)
         tenant_id = tenant.id
     print(tenant_id)
 
@@ -91,7 +91,7 @@ def cmd_user_create(ctx: Console, args: argparse.Namespace) -> None:
         except AccountError as exc:
             raise UsageError(str(exc)) from None
         session.flush()
-        ctx.notify(tm, "user_provisioned", tenant=tenant, user=user, provider=None)
+        ctx.notify(tm, session, "user_provisioned", tenant=tenant, user=user, provider=None)
         user_id = user.id
     print(user_id)
 

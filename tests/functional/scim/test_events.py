@@ -1,4 +1,5 @@
-"""Provisioning announces its changes to plugins, after commit only."""
+"""Provisioning announces its changes to plugins, after commit only; and a new account
+to ``user_provisioning`` inside its transaction, whose failure fails the change."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import pytest
 
 from trainmeuk_identity import configure
+from trainmeuk_identity.models import User
 from trainmeuk_identity.providers import hookimpl
 
 from ...support.app import close_app, tenant_app
@@ -18,6 +20,14 @@ class Recorder:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
+
+    @hookimpl
+    def user_provisioning(self, tenant, user, provider, session):
+        if user.user_name.startswith("refused"):
+            raise RuntimeError("this plugin refuses the account")
+        # Inside the creating transaction: the session holds the new account, flushed.
+        in_transaction = session.get(User, user.id) is user and user in session
+        self.calls.append(("provisioning", user.user_name, {"in transaction": in_transaction}))
 
     @hookimpl
     def user_provisioned(self, tenant, user, provider, settings):
@@ -63,6 +73,7 @@ def test_account_lifecycle_events(events_app, recorder, tenant, scim_token):
     scim.delete(f"/Users/{user_id}")
     scim.post("/Users", new_user("eve@acme.example"))
     assert recorder.calls == [
+        ("provisioning", "eve@acme.example", {"in transaction": True}),
         ("provisioned", "eve@acme.example", {"provider": "entra", "active": True}),
         ("updated", "eve@acme.example", {"changed": ["title", "department"]}),
         ("deactivated", "eve@acme.example", {"reason": "disabled"}),
@@ -70,3 +81,14 @@ def test_account_lifecycle_events(events_app, recorder, tenant, scim_token):
         ("deactivated", "eve@acme.example", {"reason": "deleted"}),
         ("reactivated", "eve@acme.example", {}),
     ]
+
+
+def test_a_failing_hook_inside_the_transaction_fails_the_change(events_app, recorder, tenant, scim_token):
+    recorder.calls.clear()
+    scim = ScimClient(tenant_app(events_app, tenant), scim_token)
+    refused = scim.post("/Users", new_user("refused@acme.example"), status=500)
+    assert refused.json["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert refused.json["status"] == "500"
+    # Nothing was created and nothing announced: the identity provider retries the POST.
+    assert scim.get("/Users", filter='userName eq "refused@acme.example"').json["totalResults"] == 0
+    assert recorder.calls == []

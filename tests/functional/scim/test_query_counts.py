@@ -106,6 +106,20 @@ def test_creating_a_user_checks_user_name_and_external_id_in_one_query(app, scim
     assert len(selects_of_users) == 1, seen
 
 
+def test_creating_a_user_and_queueing_its_welcome_is_one_transaction(app, scim):
+    scim.post("/Users", new_user("first@acme.example", externalId="first"))
+    with statements(app) as seen:
+        scim.post("/Users", new_user("second@acme.example", externalId="second"))
+    shape = [" ".join(s.split()[:3]) for s in seen]
+    # caller; the account of this userName or externalId; the account and its address;
+    # the tenant's SSO connections (what the mail says) and the welcome message. No
+    # second transaction that sets the tenant again and reloads the account.
+    assert len(seen) == 6, shape
+    assert [s for s in shape if s.startswith("INSERT")] == [
+        "INSERT INTO users", "INSERT INTO user_emails", "INSERT INTO mail_outbox"], shape
+    assert not any("set_config" in s for s in seen[1:]), shape
+
+
 def test_no_model_class_is_built_per_request(scim):
     scim.get("/Users", filter='userName eq "nobody@acme.example"')
     before = protocol.parametrised.cache_info()
