@@ -240,6 +240,12 @@ def _all_attributes(model: Any) -> ResponseParameters[Any]:
     return parametrised(ResponseParameters, model)()
 
 
+def asks_everything(params: Any) -> bool:
+    """Whether ``params`` (response parameters or a search, or None) ask for no
+    attribute in particular and exclude none: the default representation."""
+    return params is None or (not params.attributes and not params.excluded_attributes)
+
+
 def wants_attribute(params: ResponseParameters[Any], name: str) -> bool:
     """Whether the response may include ``name`` (e.g. a group's members)."""
     def names(paths: list[Any] | None) -> set[str]:

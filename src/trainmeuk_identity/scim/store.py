@@ -162,6 +162,9 @@ class UserStore:
             raise NotFoundException(detail=f"No user with id {user_id!r} in TrainMeUK.")
         return user
 
+    def payload(self, user: User) -> dict[str, Any]:
+        return mapping.user_payload(user, self.users_url)
+
     def resource(self, user: User) -> Any:
         return mapping.user_resource(user, self.users_url)
 
@@ -273,13 +276,13 @@ class UserStore:
         flush_unique(self.scope, f"A user with userName {resource.user_name!r}")
         return after
 
-    def patch(self, user: User, patch: Any, policy: Any) -> Any:
-        """Apply ``patch``; returns the account's resource after it (built once)."""
+    def patch(self, user: User, patch: Any, policy: Any) -> dict[str, Any]:
+        """Apply ``patch``; returns the account's payload after it."""
         before = mapping.user_payload(user, self.users_url)
         resource = mapping.user_resource_from(before)
         if not patch.patch(resource, scim_policy=policy):
-            return resource
-        return mapping.user_resource_from(self.save(user, resource, before))
+            return before
+        return self.save(user, resource, before)
 
     def delete(self, user: User) -> None:
         """Deactivate and detach; the account and its training data stay."""

@@ -9,7 +9,7 @@ from pyramid.response import Response
 from pyramid.view import view_config, view_defaults
 from scim2_models import Context
 
-from . import protocol
+from . import mapping, protocol, rendering
 from .routes import SCIM_VIEW
 from .schema import UserResource
 
@@ -20,8 +20,21 @@ class _UserViews:
         self.scim = request.scim
         self.store = request.scim.users
 
+    def _body(self, payload: dict[str, Any], ctx: Context, params: Any = None) -> dict[str, Any]:
+        """A user's response body: rendered directly when every attribute is wanted
+        (nearly every request), else, or when the renderer is unsure, by the library."""
+        if protocol.asks_everything(params):
+            body = rendering.render_user(payload)
+            if body is not None:
+                return body
+        return protocol.dump(mapping.user_resource_from(payload), ctx, params)
+
     def _list(self, search: Any) -> Response:
         page = self.store.query(search)
+        if protocol.asks_everything(search):
+            bodies = [rendering.render_user(self.store.payload(u)) for u in page.rows]
+            if None not in bodies:
+                return protocol.respond(rendering.list_body(page.total, page.start_index, bodies))
         resources = [self.store.resource(u) for u in page.rows]
         return protocol.respond(protocol.list_response(
             UserResource, page.total, page.start_index, resources, search))
@@ -39,7 +52,7 @@ class UsersCollection(_UserViews):
                                           Context.RESOURCE_CREATION_REQUEST)
         user, new = self.store.create(resource)
         self.scim.describe("create user" if new else "re-attach user", "User", user.id)
-        body = protocol.dump(self.store.resource(user), Context.RESOURCE_CREATION_RESPONSE)
+        body = self._body(self.store.payload(user), Context.RESOURCE_CREATION_RESPONSE)
         return protocol.respond(body, 201, location=body["meta"]["location"])
 
 
@@ -60,8 +73,8 @@ class UserItem(_UserViews):
     def get(self) -> Response:
         params = protocol.response_parameters(self.request, UserResource)
         user = self.store.get(self.user_id)
-        return protocol.respond(protocol.dump(self.store.resource(user),
-                                              Context.RESOURCE_QUERY_RESPONSE, params))
+        return protocol.respond(self._body(self.store.payload(user),
+                                           Context.RESOURCE_QUERY_RESPONSE, params))
 
     @view_config(request_method="PUT")
     def replace(self) -> Response:
@@ -69,16 +82,16 @@ class UserItem(_UserViews):
         resource = protocol.read_resource(self.request, UserResource, "User",
                                           Context.RESOURCE_REPLACEMENT_REQUEST)
         self.store.save(user, resource)
-        return protocol.respond(protocol.dump(self.store.resource(user),
-                                              Context.RESOURCE_REPLACEMENT_RESPONSE))
+        return protocol.respond(self._body(self.store.payload(user),
+                                           Context.RESOURCE_REPLACEMENT_RESPONSE))
 
     @view_config(request_method="PATCH")
     def patch(self) -> Response:
         user = self.store.get(self.user_id)
         patch = protocol.read_patch(self.request, UserResource, "User")
-        resource = self.store.patch(user, patch, self.scim.policy)
+        after = self.store.patch(user, patch, self.scim.policy)
         params = protocol.response_parameters(self.request, UserResource)
-        return protocol.respond(protocol.dump(resource, Context.RESOURCE_PATCH_RESPONSE, params))
+        return protocol.respond(self._body(after, Context.RESOURCE_PATCH_RESPONSE, params))
 
     @view_config(request_method="DELETE")
     def delete(self) -> Response:
