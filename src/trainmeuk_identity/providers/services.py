@@ -15,9 +15,10 @@ from .base import ProviderRegistry
 class HookServices:
     """Handed to every event hook, which (but for ``user_provisioning``) runs after the
     request's transaction has ended: the application settings, a session factory for a
-    short transaction of the hook's own, the mail worker to wake (None where the application runs none, e.g. the
-    console script), the provider registry, and ``base_url(subdomain)``, a tenant's
-    public address for links. Built by :func:`trainmeuk_identity.events.hook_services`.
+    short transaction of the hook's own, the mail worker to wake (None where the
+    application runs none, e.g. the console script), the provider registry, and
+    ``base_url(subdomain)``, a tenant's public address for links. Built by
+    :func:`trainmeuk_identity.events.hook_services`.
 
     The session factory is the requests' own: on PostgreSQL its sessions see no
     tenant's rows until bound to one, so a hook binds its session to the tenant it works

@@ -144,10 +144,14 @@ def _attributes(model: type[BaseModel]) -> dict[str, _Attribute]:
 def _project(model: type[BaseModel], data: dict[str, Any], top: bool) -> dict[str, Any]:
     attributes = _attributes(model)
     rendered: dict[str, Any] = {}
+    seen: set[str] = set()
     for key, value in data.items():
         attribute = attributes.get(key.lower()) if type(key) is str else None
         if attribute is None:
             continue  # declared by no schema: not part of a response
+        if attribute.name in seen:
+            raise Unusual  # one attribute spelt twice: the library keeps the last
+        seen.add(attribute.name)
         if attribute.name == "schemas":
             if not top:
                 raise Unusual

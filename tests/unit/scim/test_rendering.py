@@ -151,6 +151,8 @@ KEYS = ["userName", "USERNAME", "id", "externalId", "name", "displayName", "titl
 @example({ENTERPRISE: {"manager": {"value": "m", "$ref": "https://x.example/Users/m"}}}, [CORE_USER])
 @example({"x509Certificates": [{"value": "aGVsbG8="}]}, [CORE_USER])
 @example({"password": "secret", "groups": [{"value": "g"}]}, [CORE_USER])
+@example({"userName": "a", "USERNAME": None}, [CORE_USER])
+@example({"name": {"givenName": "Pat", "GIVENNAME": None}}, [CORE_USER])
 def test_any_stored_payload_renders_as_the_library_dumps_it_or_not_at_all(payload, schemas):
     assert_same({"schemas": schemas, **payload})
 
