@@ -79,7 +79,7 @@ def test_0006_leaves_no_set_password_token_in_the_outbox_and_its_downgrade_resto
         with get_session_factory(engine)() as session, session.begin():
             now = sa.func.current_timestamp()
             for user, sent in ((waiting, None), (delivered, now)):
-                token = tokens[user.id] = new_password_token(TenantScope(session, tenant.id), user)
+                token = tokens[user.id] = new_password_token(TenantScope(session, tenant.id), user.id)
                 link = f"http://{tenant.subdomain}.localhost/set-password/{token}"
                 session.execute(sa.insert(outbox).values(
                     tenant_id=tenant.id, recipient=user.email, subject="Welcome",

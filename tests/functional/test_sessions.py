@@ -9,7 +9,7 @@ import webtest
 
 from trainmeuk_identity import configure
 from trainmeuk_identity.auth.password_links import new_password_token
-from trainmeuk_identity.models import StaffSession, TenantScope, User
+from trainmeuk_identity.models import StaffSession, TenantScope
 
 from ..support.app import close_app, sign_in, tenant_app
 from ..support.sql import recording_statements
@@ -108,7 +108,7 @@ def test_a_password_change_ends_sessions_saved_before_it(app, tenant, factory, s
     sign_in(browser, user.email)
     saved = browser.cookies["tmk_session"]
     with session_factory() as session, session.begin():
-        token = new_password_token(TenantScope(session, tenant.id), session.get(User, user.id))
+        token = new_password_token(TenantScope(session, tenant.id), user.id)
 
     person = tenant_app(app, tenant)
     form = person.get(f"/set-password/{token}").forms[0]

@@ -27,16 +27,17 @@ SET_PASSWORD_LINK_LIFETIME = timedelta(days=7)
 TOKEN_PLACEHOLDER = "{set-password-token}"
 
 
-def new_password_token(scope: TenantScope, user: User) -> str:
-    """Store a single-use set-password token for ``user`` (its hash only), withdrawing
-    the account's unused ones; return the token, which exists nowhere else."""
+def new_password_token(scope: TenantScope, user_id: str) -> str:
+    """Store a single-use set-password token for the account ``user_id`` of the scope's
+    tenant (its hash only), withdrawing the account's unused ones; return the token,
+    which exists nowhere else."""
     scope.session.execute(
         delete(PasswordToken).where(PasswordToken.tenant_id == scope.tenant_id,
-                                    PasswordToken.user_id == user.id,
+                                    PasswordToken.user_id == user_id,
                                     PasswordToken.used_at.is_(None))
         .execution_options(synchronize_session=False))
     token = new_token()
-    scope.add(PasswordToken(user_id=user.id, token_hash=hash_token(token),
+    scope.add(PasswordToken(user_id=user_id, token_hash=hash_token(token),
                             expires_at=utcnow() + SET_PASSWORD_LINK_LIFETIME))
     return token
 
@@ -47,10 +48,11 @@ def mint_for_delivery(session: Session, tenant_id: str | None, user_id: str) -> 
     has no such account any more."""
     if tenant_id is None:
         return None
-    user = session.scalar(select(User).where(User.id == user_id, User.tenant_id == tenant_id))
-    if user is None:
+    # Only whether the account is still there: not the account and its addresses.
+    found = session.scalar(select(User.id).where(User.id == user_id, User.tenant_id == tenant_id))
+    if found is None:
         return None
-    return new_password_token(TenantScope(session, tenant_id), user)
+    return new_password_token(TenantScope(session, tenant_id), found)
 
 
 def fill_in(body: str, token: str) -> str:
