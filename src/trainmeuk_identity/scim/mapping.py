@@ -167,10 +167,6 @@ def _email_keys(emails: list[Any]) -> list[tuple[Any, Any, bool]]:
             if isinstance(e, dict)]
 
 
-def user_resource(user: User, users_url: str) -> Any:
-    return user_resource_from(user_payload(user, users_url))
-
-
 def user_resource_from(payload: dict[str, Any]) -> Any:
     return UserResource.model_validate(payload, scim_ctx=Context.DEFAULT, scim_policy=_STORED)
 
@@ -284,4 +280,4 @@ def member_ids(resource: Any) -> list[str]:
 
 
 __all__ = ["apply_group", "apply_user", "changed_attributes", "group_payload",
-           "group_resource", "member_ids", "user_payload", "user_resource"]
+           "group_resource", "member_ids", "user_payload", "user_resource_from"]

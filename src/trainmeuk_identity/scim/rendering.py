@@ -31,12 +31,12 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.networks import EmailStr
-from scim2_models import Reference, Returned
+from scim2_models import ListResponse, Reference, Returned
 
 from .mapping import CORE_USER
 from .schema import UserResource
 
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+LIST_RESPONSE = str(ListResponse.__schema__)
 
 
 class Unusual(Exception):
@@ -155,7 +155,7 @@ def _project(model: type[BaseModel], data: dict[str, Any], top: bool) -> dict[st
         if attribute.name == "schemas":
             if not top:
                 raise Unusual
-            rendered["schemas"] = _many(_text)(value)
+            rendered["schemas"] = attribute.render(value)
             continue
         if value is None:
             continue

@@ -165,9 +165,6 @@ class UserStore:
     def payload(self, user: User) -> dict[str, Any]:
         return mapping.user_payload(user, self.users_url)
 
-    def resource(self, user: User) -> Any:
-        return mapping.user_resource(user, self.users_url)
-
     # -- writing ------------------------------------------------------------------------
     def _by_user_name(self, user_name: str) -> User | None:
         return self.scope.session.scalar(

@@ -31,11 +31,12 @@ class _UserViews:
 
     def _list(self, search: Any) -> Response:
         page = self.store.query(search)
+        payloads = [self.store.payload(u) for u in page.rows]
         if protocol.asks_everything(search):
-            bodies = [rendering.render_user(self.store.payload(u)) for u in page.rows]
+            bodies = [rendering.render_user(p) for p in payloads]
             if None not in bodies:
                 return protocol.respond(rendering.list_body(page.total, page.start_index, bodies))
-        resources = [self.store.resource(u) for u in page.rows]
+        resources = [mapping.user_resource_from(p) for p in payloads]
         return protocol.respond(protocol.list_response(
             UserResource, page.total, page.start_index, resources, search))
 
