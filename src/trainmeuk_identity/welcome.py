@@ -111,11 +111,11 @@ def compose(tenant: Tenant, user: User, *, login_url: str, sso_labels: list[str]
                        text=text, html=str(html))
 
 
-def enqueue_welcome(session: Session, services: HookServices, tenant: Tenant, user: User) -> bool:
-    """Put the welcome mail of ``user`` in the outbox of ``session``'s transaction;
-    False when none is due."""
+def enqueue_welcome(session: Session, services: HookServices, tenant: Tenant, user: User) -> None:
+    """Put the welcome mail of ``user``, if one is due, in the outbox of ``session``'s
+    transaction."""
     if not welcome_due(user):
-        return False
+        return
     scope = TenantScope(session, tenant.id)
     base_url = services.base_url(tenant.subdomain)
     labels = sso_button_labels(scope, services.providers)
@@ -128,7 +128,6 @@ def enqueue_welcome(session: Session, services: HookServices, tenant: Tenant, us
     mail.enqueue(session, recipient=message.recipient, subject=message.subject,
                  body_text=message.text, body_html=message.html, tenant_id=tenant.id,
                  set_password_user_id=user.id if wants_link else None)
-    return True
 
 
 def welcome_due(user: User) -> bool:
