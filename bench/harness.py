@@ -62,14 +62,15 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-def in_process_app(url: str, base_domain: str = "localhost") -> Any:
+def in_process_app(url: str, base_domain: str = "localhost", **settings: str) -> Any:
     """The application on ``url`` in this process, without its mail worker (the
-    benchmarks that serve it themselves, profile it or seed its data)."""
+    benchmarks that serve it themselves, profile it or seed its data); ``settings``
+    override the defaults."""
     return configure({
         "sqlalchemy.url": url, "trainmeuk.environment": "testing",
         "trainmeuk.base_domain": base_domain, "trainmeuk.secret_keys": SECRET,
         "trainmeuk.mail_worker": "false", "mail.host": "127.0.0.1", "mail.port": "1",
-        "retry.attempts": "3",
+        "retry.attempts": "3", **settings,
     }).make_wsgi_app()
 
 
