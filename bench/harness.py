@@ -62,7 +62,8 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-def in_process_app(url: str, base_domain: str = "localhost", **settings: str) -> Any:
+def in_process_app(url: str, base_domain: str = "localhost",
+                   settings: dict[str, str] | None = None) -> Any:
     """The application on ``url`` in this process, without its mail worker (the
     benchmarks that serve it themselves, profile it or seed its data); ``settings``
     override the defaults."""
@@ -70,7 +71,7 @@ def in_process_app(url: str, base_domain: str = "localhost", **settings: str) ->
         "sqlalchemy.url": url, "trainmeuk.environment": "testing",
         "trainmeuk.base_domain": base_domain, "trainmeuk.secret_keys": SECRET,
         "trainmeuk.mail_worker": "false", "mail.host": "127.0.0.1", "mail.port": "1",
-        "retry.attempts": "3", **settings,
+        "retry.attempts": "3", **(settings or {}),
     }).make_wsgi_app()
 
 

@@ -41,7 +41,7 @@ def build(url: str) -> tuple[TestApp, Any, dict[str, str]]:
     # One client sends one token's requests back to back, faster than the per-token rate
     # ceiling: the limiter would pace them, and its waits would count as the requests'
     # time (about 3 ms of a 9 ms GET). The ceiling is off here; the concurrency share stays.
-    app = in_process_app(url, **{"trainmeuk.scim.rate_limit": "0"})
+    app = in_process_app(url, settings={"trainmeuk.scim.rate_limit": "0"})
     factory = app.registry["cross_tenant_session_factory"]
     with factory() as session, session.begin():
         tenant = Tenant(subdomain="prof", display_name="Profile Ltd")
