@@ -10,9 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .loadgen import ClientSpec, Outcome, Run
-from .procfs import cpu_seconds, machine_busy
+from .procfs import cpu_between, cpu_by_process, cpu_seconds, machine_busy, named
 
 EARLY_REQUESTS = 1_000
+#: PostgreSQL's processes on this machine (the benchmarks' database server is local):
+#: their CPU in the window is the database's share of the load, the whole server's
+#: (every database on it; nothing else uses it while a benchmark runs).
+DATABASE_COMMAND = "postgres"
 
 
 class Server(Protocol):
@@ -37,6 +41,7 @@ class Measurement:
     rss_end: dict[int, float | None] = field(default_factory=dict)
     rss_end_at: int = 0
     client_cpu: float = 0.0  # CPU seconds of the client processes over the window
+    database_cpu: float = 0.0  # CPU seconds of PostgreSQL's processes over the window
 
     def keys(self, role: str) -> list[str]:
         return sorted(k for k in self.outcome.latencies if k.startswith(role + " "))
@@ -102,6 +107,7 @@ def measure(server: Server, specs: list[ClientSpec], *, processes: int, warmup: 
     wait(until=start)
     clients = [proc.pid for proc in run.procs]
     client0 = sum(cpu_seconds(pid) for pid in clients)
+    database0 = cpu_by_process(named(DATABASE_COMMAND))
     cpu0, busy0, opened = server.cpu_seconds(), machine_busy(), time.monotonic()
     if until_requests is not None:
         last = 0.0
@@ -116,8 +122,9 @@ def measure(server: Server, specs: list[ClientSpec], *, processes: int, warmup: 
     run.end_window(closed)
     cpu1, busy1 = server.cpu_seconds(), machine_busy()
     client1 = sum(cpu_seconds(pid) for pid in clients)
+    database = cpu_between(database0, cpu_by_process(named(DATABASE_COMMAND)))
     rss_end, end_at = server.rss(), run.requests
     outcome = run.finish()
     busy = (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1])
     return Measurement(outcome, closed - opened, cpu1 - cpu0, busy, rss_early, early_at,
-                       rss_end, end_at, client1 - client0)
+                       rss_end, end_at, client1 - client0, database)

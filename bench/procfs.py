@@ -38,6 +38,33 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def named(command: str) -> list[int]:
+    """Every live process whose command name (``/proc/<pid>/comm``) is ``command``."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() == command:
+                        pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
+def cpu_by_process(pids: list[int]) -> dict[tuple[int, int | None], float]:
+    """CPU seconds of each of ``pids``, keyed by (pid, start time) so a reused pid is
+    another process."""
+    return {(pid, start_time(pid)): cpu_seconds(pid) for pid in pids}
+
+
+def cpu_between(before: dict[tuple[int, int | None], float],
+                after: dict[tuple[int, int | None], float]) -> float:
+    """CPU seconds the processes alive at ``after`` used since ``before`` (all of it for
+    one started in between; a process that ended in between is not counted)."""
+    return sum(cpu - before.get(key, 0.0) for key, cpu in after.items())
+
+
 def start_time(pid: int) -> int | None:
     """When the process started (clock ticks since boot): tells a pid from its reuse."""
     try:

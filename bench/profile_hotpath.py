@@ -96,12 +96,39 @@ def operations(client: TestApp, headers: dict[str, str]) -> dict[str, Callable[[
             "PATCH group": member}
 
 
+def _package(filename: str) -> str:
+    """Who owns a profiled function: a site-packages distribution, our package, the
+    standard library or the interpreter's built-ins."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if "/src/trainmeuk_identity/" in filename:
+        return "trainmeuk_identity." + filename.split("/src/trainmeuk_identity/", 1)[1].split("/")[0] \
+            .removesuffix(".py")
+    if filename.startswith("~") or filename.startswith("<"):
+        return "(built-in)"
+    return "(stdlib)" if "/lib/python3" in filename else filename.rsplit("/", 1)[-1]
+
+
+def by_package(stats: pstats.Stats, requests: int) -> None:
+    """Own time and calls per request, summed by the package each function is in."""
+    own: dict[str, list[float]] = {}
+    for (filename, _, _), (_, calls, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        entry = own.setdefault(_package(filename), [0.0, 0])
+        entry[0] += tottime
+        entry[1] += calls
+    total = sum(t for t, _ in own.values())
+    print(f"{'package':32s} {'own ms/request':>14s} {'share':>6s} {'calls/request':>13s}")
+    for name, (tottime, calls) in sorted(own.items(), key=lambda kv: -kv[1][0]):
+        print(f"{name:32s} {tottime / requests * 1000:14.3f} {tottime / total:6.1%} {calls / requests:13.0f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_hotpath", description=__doc__)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--only", default="")
+    parser.add_argument("--dump", default="", help="also write the raw profile to this file")
     args = parser.parse_args(argv)
     database = postgres_database if args.db == "postgresql" else sqlite_database
     with database() as url:
@@ -130,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
             profiler.disable()
         client.app.registry["provisioning_log"].stop()
         engine.dispose()
+        if args.dump:
+            profiler.dump_stats(args.dump)
         stats = pstats.Stats(profiler)
+        by_package(stats, args.requests * len(ops))
         stats.sort_stats("tottime").print_stats(args.top)
         stats.sort_stats("cumulative").print_stats(args.top)
     return 0

@@ -136,7 +136,8 @@ class Printer:
         for line in op_table_text(m):
             self.say(line)
         cpu = (f"{m.cpu_per_request * 1000:.2f} ms CPU per request ({m.cpu:.1f} s over {m.total:,}; "
-               f"the client processes used {m.client_cpu / max(1, m.total) * 1000:.2f} ms per request)")
+               f"the client processes used {m.client_cpu / max(1, m.total) * 1000:.2f} ms per request, "
+               f"PostgreSQL's {m.database_cpu / max(1, m.total) * 1000:.2f} ms)")
         self.say(f"   {label} processes: {cpu}; machine CPU busy {m.machine_busy * 100:.0f} % "
                  f"during the window; {m.outcome.reconnects} reconnects (server closed the connection)")
         self.md(f"**{label}**: {m.rate():.1f} requests/s, errors {errors}, {cpu}, machine CPU "
