@@ -13,6 +13,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from webtest import TestApp
 
+from trainmeuk_identity.crypto import hash_token
 from trainmeuk_identity.models import (
     APP_ROLE,
     CROSS_TENANT_ROLE,
@@ -140,6 +141,34 @@ def test_the_apps_role_cannot_bypass_the_policies(postgresql, two_tenants):
         with postgresql.connect() as connection, pytest.raises(DBAPIError):
             for part in statement.split("; "):
                 connection.execute(text(part))
+
+
+def test_the_scim_caller_function_finds_only_the_live_token_presented(
+        postgresql, tenant, other_tenant, session_factory):
+    """Before its tenant is known, a SCIM request reaches a token only through
+    ``trainmeuk_scim_caller``, by the SHA-256 of the token it presents: that token and
+    its connection, nothing of any other token, and nothing of a revoked one."""
+    with session_factory() as session, session.begin():
+        _, old = tokens.enable_scim(TenantScope(session, tenant.id), "entra")
+        new = tokens.rotate_token(TenantScope(session, tenant.id), "entra")
+        _, theirs = tokens.enable_scim(TenantScope(session, other_tenant.id), "entra")
+    call = text("SELECT * FROM trainmeuk_scim_caller(:digest)")
+    with postgresql.connect() as connection:
+        assert isolation.current_tenant(connection) is None
+        assert connection.scalar(text("SELECT count(*) FROM scim_tokens")) == 0
+        (row,) = connection.execute(call, {"digest": hash_token(new.value)}).mappings()
+        assert (row["token_tenant_id"], row["connection_tenant_id"]) == (tenant.id, tenant.id)
+        assert (row["token_token_hash"], row["connection_provider"]) == (hash_token(new.value), "entra")
+        assert row["connection_scim_enabled"] is True
+        assert set(row) == {f"token_{name}" for name in isolation.CALLER_TOKEN_COLUMNS} | {
+            f"connection_{name}" for name in isolation.CALLER_CONNECTION_COLUMNS}
+        (theirs_row,) = connection.execute(call, {"digest": hash_token(theirs.value)}).mappings()
+        assert theirs_row["token_tenant_id"] == other_tenant.id
+        for nothing in (hash_token(old.value), hash_token("not-a-token"), "", "%"):
+            assert connection.execute(call, {"digest": nothing}).all() == [], nothing
+        # Only the app's role may call it; PUBLIC may not.
+        assert connection.scalar(text(
+            "SELECT has_function_privilege('public', 'trainmeuk_scim_caller(text)', 'EXECUTE')")) is False
 
 
 def test_the_app_updates_only_its_own_tenant(postgresql, tenant, other_tenant):

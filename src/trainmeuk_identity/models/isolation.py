@@ -31,9 +31,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import String, bindparam, column, event, func, inspect, literal, select
+from sqlalchemy import String, and_, bindparam, column, event, func, literal, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 TENANT_SETTING = "app.tenant_id"
@@ -159,38 +159,54 @@ def current_tenant(target: Session | Connection) -> str | None:
 TOKEN_HASH = bindparam("trainmeuk_scim_token_hash", type_=String)
 
 
-def scim_credentials(row_security: bool) -> tuple[Any, Any]:
-    """What to select ScimToken and ProviderConnection rows from when looking a SCIM
-    token up by the SHA-256 of the presented value (:data:`TOKEN_HASH`), before the
-    tenant is known.
+#: The columns of a SCIM caller (:func:`scim_caller`): the presented token's, then its
+#: connection's, each named for its table (``token_<column>``, ``connection_<column>``).
+CALLER_TOKEN_COLUMNS = ("id", "tenant_id", "token_hash", "last_used_at")
+CALLER_CONNECTION_COLUMNS = ("id", "tenant_id", "provider", "scim_enabled")
 
-    With row-level security (PostgreSQL), the SECURITY DEFINER functions
-    ``trainmeuk_scim_token`` and ``trainmeuk_scim_token_connection`` (migration 0005):
-    they return only the token with that hash and its connection, so they reveal nothing
-    to anyone who does not hold the token. Elsewhere the tables themselves."""
-    from .connection import ProviderConnection, ScimToken
 
-    if not row_security:
-        return ScimToken, ProviderConnection
-    return _credential_sources()
+def scim_caller(row_security: bool) -> Any:
+    """What to select a SCIM caller from, before the tenant is known: the live token
+    whose SHA-256 is :data:`TOKEN_HASH` and its provider connection, one row at most,
+    columns as :data:`CALLER_TOKEN_COLUMNS` and :data:`CALLER_CONNECTION_COLUMNS` say.
+
+    With row-level security (PostgreSQL), the SECURITY DEFINER function
+    ``trainmeuk_scim_caller`` (migration 0007): it returns only the token with that hash
+    and its connection, so it reveals nothing to anyone who does not hold the token.
+    Elsewhere the same query over the tables. Built once per process."""
+    return _caller_function() if row_security else _caller_query()
+
+
+def _caller_columns(token: Any, connection: Any) -> list[Any]:
+    return [*(token[name].label(f"token_{name}") for name in CALLER_TOKEN_COLUMNS),
+            *(connection[name].label(f"connection_{name}") for name in CALLER_CONNECTION_COLUMNS)]
 
 
 @functools.cache
-def _credential_sources() -> tuple[Any, Any]:
-    """Built once per process (an aliased entity is costly to build on every request)."""
+def _caller_function() -> Any:
     from .connection import ProviderConnection, ScimToken
 
-    return (_by_hash(ScimToken, "trainmeuk_scim_token"),
-            _by_hash(ProviderConnection, "trainmeuk_scim_token_connection"))
+    types = [*(ScimToken.__table__.c[name].type for name in CALLER_TOKEN_COLUMNS),
+             *(ProviderConnection.__table__.c[name].type for name in CALLER_CONNECTION_COLUMNS)]
+    names = [column.key for column in _caller_columns(ScimToken.__table__.c,
+                                                      ProviderConnection.__table__.c)]
+    caller = func.trainmeuk_scim_caller(TOKEN_HASH).table_valued(
+        *(column(name, type_) for name, type_ in zip(names, types, strict=True)), name="scim_caller")
+    # Build the column collection now, before the source is shared between threads
+    # (built lazily on first use; two threads building it at once can see a half-built one).
+    caller.c  # noqa: B018
+    return caller
 
 
-def _by_hash(model: Any, function: str) -> Any:
-    table = model.__table__
-    rows = getattr(func, function)(TOKEN_HASH).table_valued(
-        *(column(c.name, c.type) for c in table.columns), name=f"{table.name}_by_hash")
-    entity = aliased(model, rows, adapt_on_names=True)
-    # Build the column collections now, before the entity is shared between threads
-    # (they are built lazily on first use; two threads building them at once can see
-    # a half-built one).
-    inspect(entity).selectable.c  # noqa: B018
-    return entity
+@functools.cache
+def _caller_query() -> Any:
+    from .connection import ProviderConnection, ScimToken
+
+    tokens, connections = ScimToken.__table__, ProviderConnection.__table__
+    caller = (select(*_caller_columns(tokens.c, connections.c)).select_from(tokens)
+              .outerjoin(connections, and_(connections.c.id == tokens.c.connection_id,
+                                           connections.c.tenant_id == tokens.c.tenant_id))
+              .where(tokens.c.token_hash == TOKEN_HASH, tokens.c.revoked_at.is_(None))
+              .subquery("scim_caller"))
+    caller.c  # noqa: B018
+    return caller

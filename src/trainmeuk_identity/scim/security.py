@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pyramid.request import Request
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, Select, select
 
 from ..crypto import hash_token, tokens_equal
 from ..models import Tenant, isolation
@@ -135,9 +135,10 @@ def load_caller(request: Request) -> ScimCaller:
 
 # The token and the connection are read as columns (only what a request needs), not as
 # mapped objects: building those cost more than the columns' values are worth here.
-# They follow the tenant in the row, each in its dataclass's field order, id first.
-_TOKEN_FIELDS = tuple(CallerToken.__dataclass_fields__)
-_CONNECTION_FIELDS = tuple(CallerConnection.__dataclass_fields__)
+# They follow the tenant in the row, in the order isolation.scim_caller names them, id
+# first; each dataclass has a field of each of those names.
+_TOKEN_FIELDS = isolation.CALLER_TOKEN_COLUMNS
+_CONNECTION_FIELDS = isolation.CALLER_CONNECTION_COLUMNS
 _TOKEN_END = 1 + len(_TOKEN_FIELDS)
 
 
@@ -145,8 +146,10 @@ def _caller_parts(row: Any) -> tuple[CallerToken | None, CallerConnection | None
     """The token and connection of a caller row; None where the outer join found none."""
     token_values = row[1:_TOKEN_END]
     connection_values = row[_TOKEN_END:_TOKEN_END + len(_CONNECTION_FIELDS)]
-    return (CallerToken(*token_values) if token_values[0] is not None else None,
-            CallerConnection(*connection_values) if connection_values[0] is not None else None)
+    return (CallerToken(**dict(zip(_TOKEN_FIELDS, token_values, strict=True)))
+            if token_values[0] is not None else None,
+            CallerConnection(**dict(zip(_CONNECTION_FIELDS, connection_values, strict=True)))
+            if connection_values[0] is not None else None)
 
 
 # Built once per process, its values bound at execution: building and hashing a
@@ -154,20 +157,16 @@ def _caller_parts(row: Any) -> tuple[CallerToken | None, CallerConnection | None
 @functools.lru_cache(maxsize=8)
 def _caller_statement(setter: ColumnElement[Any] | None) -> Select[Any]:
     # The tenant is not known yet, so on PostgreSQL row-level security would hide every
-    # token: the token and its connection are found by hash through the functions made
-    # for that (isolation.scim_credentials).
-    tokens, connections = isolation.scim_credentials(row_security=setter is not None)
-    digest = isolation.TOKEN_HASH
-    columns = [*(getattr(tokens, name).label(f"token_{name}") for name in _TOKEN_FIELDS),
-               *(getattr(connections, name).label(f"connection_{name}") for name in _CONNECTION_FIELDS)]
-    # The left side of each join is named (select_from): SQLAlchemy would otherwise infer
-    # it when the statement is first compiled, from the column collections of the
-    # token functions, and a process's first requests compile it in many threads at once.
+    # token: the token and its connection are found by hash through the function made
+    # for that (isolation.scim_caller).
+    caller = isolation.scim_caller(row_security=setter is not None)
+    columns = [caller.c[f"token_{name}"] for name in _TOKEN_FIELDS] \
+        + [caller.c[f"connection_{name}"] for name in _CONNECTION_FIELDS]
+    # The left side of the join is named (select_from): SQLAlchemy would otherwise infer
+    # it when the statement is first compiled, and a process's first requests compile it
+    # in many threads at once.
     return with_setter(setter, select(Tenant, *columns).select_from(Tenant)
-        .outerjoin(tokens, and_(tokens.tenant_id == Tenant.id,
-                                tokens.token_hash == digest, tokens.revoked_at.is_(None)))
-        .outerjoin(connections, and_(connections.id == tokens.connection_id,
-                                     connections.tenant_id == Tenant.id))
+        .outerjoin(caller, caller.c.token_tenant_id == Tenant.id)
         .where(Tenant.subdomain == SUBDOMAIN))
 
 
