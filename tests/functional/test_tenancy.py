@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from trainmeuk_identity.models import Tenant, TenantScope, TenantStatus, User, bind_tenant
-from trainmeuk_identity.models.scoping import CrossTenantRead, CrossTenantWrite, prepared
+from trainmeuk_identity.models.scoping import TENANT, CrossTenantRead, CrossTenantWrite, prepared
 
 from ..support.app import sign_in, tenant_app
 
@@ -110,3 +110,18 @@ def test_a_statement_built_once_runs_only_for_the_sessions_tenant(
     with session_factory() as session:  # a session bound to no tenant: the one it is given
         found = TenantScope(session, other_tenant.id).execute(users).scalars().all()
         assert [u.id for u in found] == [theirs.id]
+
+
+def test_a_core_read_runs_only_for_the_sessions_tenant(session_factory, tenant, other_tenant, factory):
+    """Reads that want rows, not mapped objects (``TenantScope.read``, SCIM's GETs), run
+    on the session's connection, past the session's own checks: the scope refuses to
+    run one for another tenant than the session's, and the statement names its tenant."""
+    mine, theirs = factory.user(tenant), factory.user(other_tenant)
+    users = select(User.id).where(User.tenant_id == TENANT)
+    with session_factory() as session:
+        bind_tenant(session, tenant.id)
+        assert TenantScope(session, tenant.id).read(users).scalars().all() == [mine.id]
+        with pytest.raises(CrossTenantRead):
+            TenantScope(session, other_tenant.id).read(users)
+    with session_factory() as session:  # a session bound to no tenant: the one it is given
+        assert TenantScope(session, other_tenant.id).read(users).scalars().all() == [theirs.id]

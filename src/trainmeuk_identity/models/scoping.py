@@ -122,6 +122,17 @@ class TenantScope:
         """Run a :func:`prepared` statement for this tenant, with ``values`` bound."""
         return self.session.execute(statement, {TENANT.key: self.tenant_id, **values})
 
+    def read(self, statement: Select[Any], **values: Any) -> Any:
+        """Rows of a :func:`prepared`-style Core statement (its tenant :data:`TENANT`) for
+        this tenant, on the session's connection: no mapped objects, no session events,
+        no flush first (for reads that follow no write). The statement restricts itself
+        to :data:`TENANT`; a session bound to another tenant refuses, as
+        :meth:`execute` does."""
+        bound = self.session.info.get(_TENANT_KEY)
+        if bound is not None and bound != self.tenant_id:
+            raise CrossTenantRead("a prepared statement ran for another tenant than the session's")
+        return self.session.connection().execute(statement, {TENANT.key: self.tenant_id, **values})
+
     def get(self, model: type[T], id_: Any) -> T | None:
         obj = self.session.get(model, id_)
         if obj is None or obj.tenant_id != self.tenant_id:

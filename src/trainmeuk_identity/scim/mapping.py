@@ -9,8 +9,9 @@ columns laid over it: the columns are the truth, since admins edit them too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from scim2_models import Context, EnterpriseUser, ScimPolicy
 
@@ -116,7 +117,41 @@ def _meta(resource_type: str, created: datetime, modified: datetime, location: s
 
 
 # -- users ------------------------------------------------------------------------------
-def user_payload(user: User, users_url: str) -> dict[str, Any]:
+class EmailRow(NamedTuple):
+    """What a read needs of a ``user_emails`` row."""
+
+    value: str
+    type: str | None
+    primary: bool
+
+
+@dataclass(slots=True)
+class UserRow:
+    """What a read needs of a ``users`` row, read as columns (no mapped object): a GET
+    builds nothing it does not render. Its fields are :data:`USER_ROW_COLUMNS`, in order."""
+
+    id: str
+    user_name: str
+    external_id: str | None
+    given_name: str | None
+    family_name: str | None
+    display_name: str | None
+    job_title: str | None
+    department: str | None
+    employee_number: str | None
+    manager_id: str | None
+    active: bool
+    scim_resource: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    emails: list[EmailRow] = field(default_factory=list)
+
+
+USER_ROW_COLUMNS = tuple(getattr(User, name) for name in UserRow.__dataclass_fields__ if name != "emails")
+EMAIL_ROW_COLUMNS = tuple(getattr(UserEmail, name) for name in EmailRow._fields)
+
+
+def user_payload(user: User | UserRow, users_url: str) -> dict[str, Any]:
     """The user as a SCIM payload: stored representation, columns laid over it."""
     data = without_private(user.scim_resource)
     schemas = [s for s in data.get("schemas", []) if isinstance(s, str)
@@ -158,7 +193,7 @@ def user_payload(user: User, users_url: str) -> dict[str, Any]:
     return data
 
 
-def user_meta(user: User, users_url: str) -> dict[str, Any]:
+def user_meta(user: User | UserRow, users_url: str) -> dict[str, Any]:
     return _meta("User", user.created_at, user.updated_at, f"{users_url}/{user.id}")
 
 
@@ -279,5 +314,6 @@ def member_ids(resource: Any) -> list[str]:
     return [str(m.value) for m in (resource.members or []) if m.value]
 
 
-__all__ = ["apply_group", "apply_user", "changed_attributes", "group_payload",
-           "group_resource", "member_ids", "user_payload", "user_resource_from"]
+__all__ = ["EMAIL_ROW_COLUMNS", "USER_ROW_COLUMNS", "EmailRow", "UserRow", "apply_group", "apply_user",
+           "changed_attributes", "group_payload", "group_resource", "member_ids", "user_payload",
+           "user_resource_from"]

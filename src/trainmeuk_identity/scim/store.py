@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scim2_models import ConflictException, NotFoundException, SearchRequest, UniquenessException
-from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, delete, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -26,7 +26,7 @@ from .. import accounts
 from ..folding import fold
 from ..models import GroupMember, TenantScope, User, UserEmail, UserSource
 from ..models.meta import utcnow
-from ..models.scoping import prepared
+from ..models.scoping import TENANT, prepared
 from . import filters, mapping
 from .schema import DEFAULT_COUNT, MAX_RESULTS, UserResource
 
@@ -69,6 +69,38 @@ _USER_ID = bindparam("user_id", type_=String)
 _USER_BY_ID = VISIBLE_USERS.where(User.id == _USER_ID)
 _USER_ORDER = (User.created_at, User.id)
 
+#: The same users as reads need them: columns (:class:`.mapping.UserRow`), no mapped
+#: objects; the tenant explicit (:data:`TENANT`, bound by ``TenantScope.read``).
+READ_USERS = select(*mapping.USER_ROW_COLUMNS).where(User.tenant_id == TENANT, visible())
+_EMAILS = UserEmail.__table__
+_EMAIL_START = len(mapping.USER_ROW_COLUMNS)
+
+
+def _with_emails(users: Select[Any]) -> Select[Any]:
+    """``users`` (a select of :data:`.mapping.USER_ROW_COLUMNS`) with their emails, in
+    one statement: a row per email, or one with NULLs for a user with none, in
+    ``users``' order (creation, id) and each user's emails in the order they were stored."""
+    found = users.subquery("found")
+    return (select(found, *(_EMAILS.c[column.key] for column in mapping.EMAIL_ROW_COLUMNS))
+            .select_from(found.outerjoin(_EMAILS, and_(_EMAILS.c.user_id == found.c.id,
+                                                       _EMAILS.c.tenant_id == TENANT)))
+            .order_by(found.c.created_at, found.c.id, _EMAILS.c.id))
+
+
+_READ_USER_BY_ID = _with_emails(READ_USERS.where(User.id == _USER_ID))
+
+
+def _user_rows(rows: Any) -> list[mapping.UserRow]:
+    """The users of :func:`_with_emails`' rows, in their order, each with its emails."""
+    users: dict[str, mapping.UserRow] = {}
+    for row in rows:
+        user = users.get(row[0])
+        if user is None:
+            user = users[row[0]] = mapping.UserRow(*row[:_EMAIL_START])
+        if row[_EMAIL_START] is not None:
+            user.emails.append(mapping.EmailRow(*row[_EMAIL_START:]))
+    return list(users.values())
+
 
 @dataclass
 class Page:
@@ -97,11 +129,26 @@ def run_query(scope: TenantScope, stmt: Select[Any], order: tuple[Any, ...],
     if count:
         rows = list(scope.execute(paged, **values, page_offset=start - 1,
                                   page_limit=count).scalars().unique())
-    if count and len(rows) < count and (rows or start == 1):
-        total = start - 1 + len(rows)
-    else:
+    total = _known_total(start, count, len(rows))
+    if total is None:
         total = scope.execute(counted, **values).scalar() or 0
     return Page(total=total, start_index=start, rows=rows)
+
+
+def _known_total(start: int, count: int, found: int) -> int | None:
+    """The total the page tells (a short page that is not past the end), else None."""
+    if count and found < count and (found or start == 1):
+        return start - 1 + found
+    return None
+
+
+@functools.lru_cache(maxsize=128)
+def _read_paging(stmt: Select[Any]) -> tuple[Select[Any], Select[Any]]:
+    """A page of ``stmt`` (a select of :data:`READ_USERS`' columns, offset and limit
+    bound when it runs) with the page's users' emails, and its count."""
+    paged = stmt.order_by(*_USER_ORDER).offset(bindparam("page_offset", type_=Integer)) \
+        .limit(bindparam("page_limit", type_=Integer))
+    return _with_emails(paged), select(func.count()).select_from(stmt.subquery())
 
 
 @functools.lru_cache(maxsize=128)
@@ -142,6 +189,10 @@ def flush_unique(scope: TenantScope, what: str) -> None:
         raise UniquenessException(detail=f"{what} already exists in TrainMeUK.") from None
 
 
+def _no_user(user_id: str) -> NotFoundException:
+    return NotFoundException(detail=f"No user with id {user_id!r} in TrainMeUK.")
+
+
 class UserStore:
     def __init__(self, scope: TenantScope, provider: str, users_url: str, events: Events) -> None:
         self.scope = scope
@@ -152,17 +203,32 @@ class UserStore:
 
     # -- reading ------------------------------------------------------------------------
     def query(self, search: SearchRequest[Any]) -> Page:
-        stmt, values, reusable = filtered(VISIBLE_USERS, search.filter, USER_ATTRIBUTES,
-                                          self.dialect)
-        return run_query(self.scope, stmt, _USER_ORDER, search, values, reusable=reusable)
+        """A page of users as rows (:class:`.mapping.UserRow`): what GET and .search render."""
+        stmt, values, reusable = filtered(READ_USERS, search.filter, USER_ATTRIBUTES, self.dialect)
+        start, count = page_bounds(search)
+        paged, counted = (_read_paging if reusable else _read_paging.__wrapped__)(stmt)
+        users = _user_rows(self.scope.read(paged, **values, page_offset=start - 1,
+                                           page_limit=count)) if count else []
+        total = _known_total(start, count, len(users))
+        if total is None:
+            total = self.scope.read(counted, **values).scalar() or 0
+        return Page(total=total, start_index=start, rows=users)
+
+    def read(self, user_id: str) -> mapping.UserRow:
+        """The user as a row, for reading (GET)."""
+        users = _user_rows(self.scope.read(_READ_USER_BY_ID, user_id=user_id))
+        if not users:
+            raise _no_user(user_id)
+        return users[0]
 
     def get(self, user_id: str) -> User:
+        """The user as a mapped object, for changing it."""
         user = self.scope.execute(_USER_BY_ID, user_id=user_id).scalars().unique().first()
         if user is None:
-            raise NotFoundException(detail=f"No user with id {user_id!r} in TrainMeUK.")
+            raise _no_user(user_id)
         return user
 
-    def payload(self, user: User) -> dict[str, Any]:
+    def payload(self, user: User | mapping.UserRow) -> dict[str, Any]:
         return mapping.user_payload(user, self.users_url)
 
     # -- writing ------------------------------------------------------------------------

@@ -73,7 +73,7 @@ class UserItem(_UserViews):
     @view_config(request_method="GET")
     def get(self) -> Response:
         params = protocol.response_parameters(self.request, UserResource)
-        user = self.store.get(self.user_id)
+        user = self.store.read(self.user_id)
         return protocol.respond(self._body(self.store.payload(user),
                                            Context.RESOURCE_QUERY_RESPONSE, params))
 

@@ -97,11 +97,11 @@ def parsed(text: str, model=UserResource):
 def test_one_equality_reuses_one_statement_per_attribute(first, second, value):
     """A provider's lookup (``attribute eq "text"``) runs a statement built once; the
     value is bound when it runs, and the statement says what to_sql would have said."""
-    one, _, reusable = store.filtered(store.VISIBLE_USERS, parsed(first), USER_ATTRIBUTES, "sqlite")
-    other, values, _ = store.filtered(store.VISIBLE_USERS, parsed(second), USER_ATTRIBUTES, "sqlite")
+    one, _, reusable = store.filtered(store.READ_USERS, parsed(first), USER_ATTRIBUTES, "sqlite")
+    other, values, _ = store.filtered(store.READ_USERS, parsed(second), USER_ATTRIBUTES, "sqlite")
     assert reusable and one is other
     assert values == {filters.FILTER_VALUE.key: value}
-    built = store.VISIBLE_USERS.where(filters.to_sql(parsed(second), USER_ATTRIBUTES, "sqlite"))
+    built = store.READ_USERS.where(filters.to_sql(parsed(second), USER_ATTRIBUTES, "sqlite"))
     rendered = [str(s.compile(dialect=SQLITE)).replace("filter_value", "param_1")
                 for s in (other, built)]
     assert rendered[0] == rendered[1]
@@ -112,5 +112,5 @@ def test_one_equality_reuses_one_statement_per_attribute(first, second, value):
     'userName eq "a" or userName eq "b"', 'title eq null',
 ])
 def test_other_filters_build_their_own_statement(text):
-    _, values, reusable = store.filtered(store.VISIBLE_USERS, parsed(text), USER_ATTRIBUTES, "sqlite")
+    _, values, reusable = store.filtered(store.READ_USERS, parsed(text), USER_ATTRIBUTES, "sqlite")
     assert not reusable and values == {}
