@@ -37,6 +37,8 @@ MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 20
 POLL_SECONDS = 30.0
 BATCH_SIZE = 20
+#: After a wake, how long the worker waits for more messages to claim with it.
+COALESCE_SECONDS = 0.2
 
 
 def enqueue(session: Session, *, recipient: str, subject: str, body_text: str,
@@ -120,12 +122,17 @@ class MailWorker:
     def _run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                while self.deliver_due() and not stop.is_set():
+                # A short batch was everything due; a full one may have left more.
+                while self.deliver_due() >= BATCH_SIZE and not stop.is_set():
                     pass
             except Exception:
                 log.exception("mail delivery pass failed")
-            self._wake.wait(self.poll_seconds)
+            woken = self._wake.wait(self.poll_seconds)
             self._wake.clear()
+            if woken:
+                # Messages committed at about the same time (an initial provisioning
+                # cycle's welcome mails) go out in one claim, not one claim each.
+                stop.wait(COALESCE_SECONDS)
 
     def _claim(self) -> list[_Claimed]:
         now = utcnow()

@@ -27,9 +27,11 @@ LINK = re.compile(r"http://[^/\s]+(/set-password/([A-Za-z0-9_-]+))")
 NEW_PASSWORD = "a long chosen passphrase 9"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def mail_app(database_url, smtp_server):
-    """The application with its mail worker running, delivering to ``smtp_server``."""
+    """The application with its mail worker running, delivering to ``smtp_server``; its
+    worker stops with the test (any process's worker delivers any queued message, so a
+    worker left running would take the next test's mail to its own server)."""
     application = configure(make_settings(database_url, **{
         "trainmeuk.mail_worker": "true", "mail.port": str(smtp_server.port)})).make_wsgi_app()
     yield application

@@ -26,9 +26,11 @@ from ..support.scim import ScimClient, enable_scim, new_user
 from ..support.servers import MailSink, free_port
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def mail_app(database_url, smtp_server):
-    """The application with its mail worker running, delivering to ``smtp_server``."""
+    """The application with its mail worker running, delivering to ``smtp_server``; its
+    worker stops with the test (any process's worker delivers any queued message, so a
+    worker left running would take the next test's mail to its own server)."""
     application = configure(make_settings(database_url, **{
         "trainmeuk.mail_worker": "true", "mail.port": str(smtp_server.port)})).make_wsgi_app()
     yield application
