@@ -20,7 +20,7 @@ import weakref
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from pyramid_mailer.mailer import Mailer
+from pyramid_mailer.mailer import Mailer, SMTP_SSLMailer
 from pyramid_mailer.message import Message
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,7 @@ from .auth import password_links
 from .models import OutboxMessage
 from .models.meta import utcnow
 from .settings import as_bool
+from .tls import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -241,18 +242,29 @@ class _CRLFMixin:
 
 
 class CRLFSMTP(_CRLFMixin, smtplib.SMTP):
-    pass
+    def starttls(self, *args: Any, **kwargs: Any) -> Any:
+        # repoze.sendmail calls starttls() without a context, and smtplib then uses an
+        # unverified one: the relay's certificate must be verified like any other
+        # outbound TLS (trust store or SSL_CERT_FILE, tls.py).
+        kwargs.setdefault("context", tls_context())
+        return super().starttls(*args, **kwargs)
 
 
 class CRLFSMTPSSL(_CRLFMixin, smtplib.SMTP_SSL):
-    pass
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("context", tls_context())  # as for STARTTLS above
+        super().__init__(*args, **kwargs)
 
 
 def build_mailer(settings: dict[str, Any]) -> Mailer:
     mail_settings = {k: v for k, v in settings.items() if k.startswith("mail.")}
     mail_settings.setdefault("mail.host", "localhost")
     mailer = Mailer.from_settings(mail_settings, prefix="mail.")
-    mailer.smtp_mailer.smtp = CRLFSMTP
+    # With mail.ssl, pyramid_mailer's SMTP_SSLMailer opens its connection with
+    # ``self.smtp`` (it never reads ``smtp_ssl``): give each mailer its TLS-from-the-start
+    # or its plain (STARTTLS) class accordingly.
+    ssl_mailer = isinstance(mailer.smtp_mailer, SMTP_SSLMailer)
+    mailer.smtp_mailer.smtp = CRLFSMTPSSL if ssl_mailer else CRLFSMTP
     mailer.smtp_mailer.smtp_ssl = CRLFSMTPSSL
     return mailer
 

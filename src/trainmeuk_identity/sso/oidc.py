@@ -18,7 +18,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 
 from ..providers.base import TOKEN_AUTH_METHODS, AuthorityError
-from .tls import tls_context
+from ..tls import tls_context
 
 HTTP_TIMEOUT_SECONDS = 10.0
 METADATA_MAX_AGE_SECONDS = 24 * 60 * 60

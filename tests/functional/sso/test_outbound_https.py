@@ -28,7 +28,7 @@ from cryptography.x509.oid import NameOID
 
 from trainmeuk_identity.providers import AuthorityError
 from trainmeuk_identity.sso import oidc
-from trainmeuk_identity.sso.tls import tls_context
+from trainmeuk_identity.tls import tls_context
 
 
 def _certificate(subject: str, issuer: x509.Name | None, key: Any, signer: Any, *, ca: bool,
