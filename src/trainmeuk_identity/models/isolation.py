@@ -186,12 +186,9 @@ def _caller_columns(token: Any, connection: Any) -> list[Any]:
 def _caller_function() -> Any:
     from .connection import ProviderConnection, ScimToken
 
-    types = [*(ScimToken.__table__.c[name].type for name in CALLER_TOKEN_COLUMNS),
-             *(ProviderConnection.__table__.c[name].type for name in CALLER_CONNECTION_COLUMNS)]
-    names = [column.key for column in _caller_columns(ScimToken.__table__.c,
-                                                      ProviderConnection.__table__.c)]
+    columns = _caller_columns(ScimToken.__table__.c, ProviderConnection.__table__.c)
     caller = func.trainmeuk_scim_caller(TOKEN_HASH).table_valued(
-        *(column(name, type_) for name, type_ in zip(names, types, strict=True)), name="scim_caller")
+        *(column(c.key, c.type) for c in columns), name="scim_caller")
     # Build the column collection now, before the source is shared between threads
     # (built lazily on first use; two threads building it at once can see a half-built one).
     caller.c  # noqa: B018

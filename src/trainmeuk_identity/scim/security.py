@@ -136,7 +136,7 @@ def load_caller(request: Request) -> ScimCaller:
 # The token and the connection are read as columns (only what a request needs), not as
 # mapped objects: building those cost more than the columns' values are worth here.
 # They follow the tenant in the row, in the order isolation.scim_caller names them, id
-# first; each dataclass has a field of each of those names.
+# first: each dataclass's fields, in order (tests/unit/scim/test_caller_columns.py).
 _TOKEN_FIELDS = isolation.CALLER_TOKEN_COLUMNS
 _CONNECTION_FIELDS = isolation.CALLER_CONNECTION_COLUMNS
 _TOKEN_END = 1 + len(_TOKEN_FIELDS)
@@ -146,10 +146,8 @@ def _caller_parts(row: Any) -> tuple[CallerToken | None, CallerConnection | None
     """The token and connection of a caller row; None where the outer join found none."""
     token_values = row[1:_TOKEN_END]
     connection_values = row[_TOKEN_END:_TOKEN_END + len(_CONNECTION_FIELDS)]
-    return (CallerToken(**dict(zip(_TOKEN_FIELDS, token_values, strict=True)))
-            if token_values[0] is not None else None,
-            CallerConnection(**dict(zip(_CONNECTION_FIELDS, connection_values, strict=True)))
-            if connection_values[0] is not None else None)
+    return (CallerToken(*token_values) if token_values[0] is not None else None,
+            CallerConnection(*connection_values) if connection_values[0] is not None else None)
 
 
 # Built once per process, its values bound at execution: building and hashing a

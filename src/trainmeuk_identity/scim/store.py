@@ -146,9 +146,8 @@ def _known_total(start: int, count: int, found: int) -> int | None:
 def _read_paging(stmt: Select[Any]) -> tuple[Select[Any], Select[Any]]:
     """A page of ``stmt`` (a select of :data:`READ_USERS`' columns, offset and limit
     bound when it runs) with the page's users' emails, and its count."""
-    paged = stmt.order_by(*_USER_ORDER).offset(bindparam("page_offset", type_=Integer)) \
-        .limit(bindparam("page_limit", type_=Integer))
-    return _with_emails(paged), select(func.count()).select_from(stmt.subquery())
+    paged, counted = _paging.__wrapped__(stmt, _USER_ORDER)
+    return _with_emails(paged), counted
 
 
 @functools.lru_cache(maxsize=128)
