@@ -38,7 +38,7 @@ IGNORED_ATTRIBUTES = frozenset({"password"})
 _STORED = ScimPolicy(unknown=ScimPolicy.Unknown.keep)
 
 
-def _length(column: Any) -> int:
+def column_length(column: Any) -> int:
     return int(column.property.columns[0].type.length)
 
 
@@ -46,23 +46,23 @@ def _length(column: Any) -> int:
 # — read from the model once, so a value too long for its column is a 400 naming it,
 # never a database error.
 _USER_LENGTHS: tuple[tuple[str, Any, int, bool], ...] = (
-    ("userName", lambda r: r.user_name, _length(User.user_name), True),
-    ("externalId", lambda r: r.external_id, _length(User.external_id), False),
-    ("name.givenName", lambda r: r.name.given_name if r.name else None, _length(User.given_name), False),
-    ("name.familyName", lambda r: r.name.family_name if r.name else None, _length(User.family_name), False),
-    ("displayName", lambda r: r.display_name, _length(User.display_name), False),
-    ("title", lambda r: r.title, _length(User.job_title), False),
+    ("userName", lambda r: r.user_name, column_length(User.user_name), True),
+    ("externalId", lambda r: r.external_id, column_length(User.external_id), False),
+    ("name.givenName", lambda r: r.name.given_name if r.name else None, column_length(User.given_name), False),
+    ("name.familyName", lambda r: r.name.family_name if r.name else None, column_length(User.family_name), False),
+    ("displayName", lambda r: r.display_name, column_length(User.display_name), False),
+    ("title", lambda r: r.title, column_length(User.job_title), False),
 )
 _EXTENSION_LENGTHS: tuple[tuple[str, Any, int], ...] = (
-    ("department", lambda e: e.department, _length(User.department)),
-    ("employeeNumber", lambda e: e.employee_number, _length(User.employee_number)),
-    ("manager.value", lambda e: e.manager.value if e.manager else None, _length(User.manager_id)),
+    ("department", lambda e: e.department, column_length(User.department)),
+    ("employeeNumber", lambda e: e.employee_number, column_length(User.employee_number)),
+    ("manager.value", lambda e: e.manager.value if e.manager else None, column_length(User.manager_id)),
 )
-_EMAIL_VALUE = _length(UserEmail.value)
-_EMAIL_TYPE = _length(UserEmail.type)
+_EMAIL_VALUE = column_length(UserEmail.value)
+_EMAIL_TYPE = column_length(UserEmail.type)
 _GROUP_LENGTHS: tuple[tuple[str, Any, int, bool], ...] = (
-    ("displayName", lambda r: r.display_name, _length(Group.display_name), True),
-    ("externalId", lambda r: r.external_id, _length(Group.external_id), False),
+    ("displayName", lambda r: r.display_name, column_length(Group.display_name), True),
+    ("externalId", lambda r: r.external_id, column_length(Group.external_id), False),
 )
 
 

@@ -173,7 +173,8 @@ def read_resource(request: Request, model: Any, resource_type: str, ctx: Context
     return validate(model, payload, ctx, request.scim.policy)
 
 
-def read_patch(request: Request, model: Any, resource_type: str) -> PatchOp[Any]:
+def read_patch_body(request: Request, resource_type: str) -> dict[str, Any]:
+    """A PATCH body as the provider normalised it, within the operations limit."""
     provider = request.scim.provider
     payload = provider.normalize_scim_request(resource_type, "PATCH", read_body(request))
     operations = next((v for k, v in payload.items() if k.casefold() == "operations"), None)
@@ -181,7 +182,16 @@ def read_patch(request: Request, model: Any, resource_type: str) -> PatchOp[Any]
         raise TooManyException(
             detail=f"The PATCH request has {len(operations)} operations; TrainMeUK accepts at "
                    f"most {MAX_PATCH_OPERATIONS} in one request. Send them in several requests.")
+    return payload
+
+
+def patch_operation(request: Request, model: Any, payload: dict[str, Any]) -> PatchOp[Any]:
+    """A PATCH body read by :func:`read_patch_body`, validated by the library."""
     return validate(parametrised(PatchOp, model), payload, Context.RESOURCE_PATCH_REQUEST, request.scim.policy)
+
+
+def read_patch(request: Request, model: Any, resource_type: str) -> PatchOp[Any]:
+    return patch_operation(request, model, read_patch_body(request, resource_type))
 
 
 def checked_search(search: SearchRequest[Any]) -> SearchRequest[Any]:

@@ -27,7 +27,7 @@ from ..folding import fold
 from ..models import GroupMember, TenantScope, User, UserEmail, UserSource
 from ..models.meta import utcnow
 from ..models.scoping import TENANT, prepared
-from . import filters, mapping
+from . import filters, mapping, simple_patch
 from .schema import DEFAULT_COUNT, MAX_RESULTS, UserResource
 
 Events = Callable[..., None]
@@ -329,22 +329,34 @@ class UserStore:
         mapping.apply_user(user, resource)
         if resource.active is not None:
             self._set_active(user, bool(resource.active), reason="disabled")
+        return self._saved(user, before)
+
+    def _saved(self, user: User, before: dict[str, Any]) -> dict[str, Any]:
+        """The account's payload after a change, announced if any attribute changed."""
         after = mapping.user_payload(user, self.users_url)
         changed = [c for c in mapping.changed_attributes(before, after) if c != "active"]
         if changed:
             user.updated_at = utcnow()
             after["meta"] = mapping.user_meta(user, self.users_url)
             self.events("user_updated", user=user, changed=changed)
-        flush_unique(self.scope, f"A user with userName {resource.user_name!r}")
+        flush_unique(self.scope, f"A user with userName {user.user_name!r}")
         return after
 
-    def patch(self, user: User, patch: Any, policy: Any) -> dict[str, Any]:
-        """Apply ``patch``; returns the account's payload after it."""
-        before = mapping.user_payload(user, self.users_url)
+    def patch(self, user: User, patch: Any, policy: Any, before: dict[str, Any]) -> dict[str, Any]:
+        """Apply ``patch`` to the account whose payload is ``before``; returns its payload
+        after it."""
         resource = mapping.user_resource_from(before)
         if not patch.patch(resource, scim_policy=policy):
             return before
         return self.save(user, resource, before)
+
+    def replace(self, user: User, found: simple_patch.Replacements, before: dict[str, Any]) -> dict[str, Any]:
+        """A PATCH of simple replacements (:mod:`.simple_patch`), as :meth:`patch` would
+        apply it; returns the account's payload after it."""
+        if not simple_patch.apply(user, before, found):
+            return before
+        user.scim_provider = self.provider  # adopted, as save() does
+        return self._saved(user, before)
 
     def delete(self, user: User) -> None:
         """Deactivate and detach; the account and its training data stay."""

@@ -9,7 +9,7 @@ from pyramid.response import Response
 from pyramid.view import view_config, view_defaults
 from scim2_models import Context
 
-from . import mapping, protocol, rendering
+from . import mapping, protocol, rendering, simple_patch
 from .routes import SCIM_VIEW
 from .schema import UserResource
 
@@ -89,8 +89,15 @@ class UserItem(_UserViews):
     @view_config(request_method="PATCH")
     def patch(self) -> Response:
         user = self.store.get(self.user_id)
-        patch = protocol.read_patch(self.request, UserResource, "User")
-        after = self.store.patch(user, patch, self.scim.policy)
+        payload = protocol.read_patch_body(self.request, "User")
+        before = self.store.payload(user)
+        # A cycle's everyday replacements are applied directly; the rest by the library.
+        found = simple_patch.replacements(payload, before)
+        if found is not None:
+            after = self.store.replace(user, found, before)
+        else:
+            patch = protocol.patch_operation(self.request, UserResource, payload)
+            after = self.store.patch(user, patch, self.scim.policy, before)
         params = protocol.response_parameters(self.request, UserResource)
         return protocol.respond(self._body(after, Context.RESOURCE_PATCH_RESPONSE, params))
 

@@ -95,6 +95,35 @@ def test_patch_in_aad_optscim062020_dialect(scim, dbsession):
     assert dbsession.get(User, user_id).manager_id is None
 
 
+def test_everyday_replacements_answer_and_store_as_the_librarys_path(scim, dbsession):
+    """Entra's everyday PATCH (replace title, department, ... by path) is applied directly;
+    the same change sent as a path-less replace goes through the library: the accounts
+    end up and are answered alike."""
+    by_path = scim.post("/Users", new_user("pat@acme.example")).json
+    by_value = scim.post("/Users", new_user("sam@acme.example")).json
+    changes = {"title": "Director", "displayName": "Alicia Smith", "name.givenName": "Alicia",
+               f"{ENTERPRISE}:department": "Sales", f"{ENTERPRISE}:employeeNumber": "2002"}
+    direct = scim.patch(f"/Users/{by_path['id']}", patch_op(
+        *({"op": "Replace", "path": path, "value": value} for path, value in changes.items()))).json
+    library = scim.patch(f"/Users/{by_value['id']}", patch_op({"op": "Replace", "value": changes})).json
+
+    def alike(body, user_id):
+        user = dbsession.get(User, user_id)
+        dbsession.refresh(user)
+        stored = {k: v for k, v in user.scim_resource.items() if k not in ("userName", "externalId", "emails")}
+        columns = (user.job_title, user.display_name, user.given_name, user.department, user.employee_number)
+        shown = {k: v for k, v in body.items() if k not in ("id", "userName", "externalId", "emails", "meta")}
+        return stored, columns, shown, body["meta"]["lastModified"] > body["meta"]["created"]
+
+    assert alike(direct, by_path["id"]) == alike(library, by_value["id"])
+    assert direct["title"] == "Director" and direct[ENTERPRISE]["department"] == "Sales"
+    assert scim.get(f"/Users/{by_path['id']}").json == direct
+    # The same values again change nothing: the account is not touched.
+    again = scim.patch(f"/Users/{by_path['id']}", patch_op(
+        {"op": "Replace", "path": "title", "value": "Director"})).json
+    assert again == direct
+
+
 def test_manager_as_bare_string(scim):
     user_id = scim.post("/Users", new_user()).json["id"]
     body = scim.patch(f"/Users/{user_id}", patch_op(

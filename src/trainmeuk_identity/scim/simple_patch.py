@@ -1,0 +1,108 @@
+"""A provisioning cycle's everyday PATCH of a user, applied without the library's round trip.
+
+Most PATCH requests of a steady cycle replace one or a few text attributes of a user
+(Entra: ``{"op": "Replace", "path": "title", "value": "..."}``). Through scim2-models,
+such a request validates the PatchOp, validates the stored user into a model, applies
+the operations to it and dumps it back into the row: in-process on PostgreSQL that was
+about half the CPU of the request, while the change itself is a few values set.
+
+:func:`replacements` recognises exactly that shape: a body of ``schemas`` (the PatchOp
+message alone) and ``Operations``, each operation ``op`` replace (any case), a ``path``
+naming one of :data:`TARGETS` (any case) and a ``value`` that is a non-empty string
+within the attribute's column size; for an attribute inside ``name`` or the enterprise
+extension, the user must already have that complex attribute. Anything
+else gives None and the caller takes the library's path, which then also gives any
+error. :func:`apply` makes the replacements on the row's column and on its stored
+representation, as the library's path would have left them.
+
+``tests/unit/scim/test_simple_patch.py`` checks with hypothesis that both paths leave the
+same columns, the same stored representation and the same response, and report a
+change alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ..models import User
+from .mapping import ENTERPRISE, PRIVATE_KEYS, column_length
+
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+class Target(NamedTuple):
+    path: str  # as the schema spells it
+    column: str  # the User attribute holding it
+    container: str | None  # the stored complex attribute holding it, if any
+    key: str  # its key in the container, or in the representation
+    limit: int  # the column's size
+
+
+def _target(path: str, column: str, container: str | None = None) -> Target:
+    key = path.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+    return Target(path, column, container, key, column_length(getattr(User, column)))
+
+
+#: The single-valued text attributes a steady cycle replaces, by folded path.
+TARGETS: dict[str, Target] = {t.path.casefold(): t for t in (
+    _target("title", "job_title"),
+    _target("displayName", "display_name"),
+    _target("name.givenName", "given_name", "name"),
+    _target("name.familyName", "family_name", "name"),
+    _target(f"{ENTERPRISE}:department", "department", ENTERPRISE),
+    _target(f"{ENTERPRISE}:employeeNumber", "employee_number", ENTERPRISE),
+)}
+
+_BODY_KEYS = {"schemas", "Operations"}
+_NOT_STORED = ("id", "meta")  # in a payload, never in the stored representation
+_OPERATION_KEYS = {"op", "path", "value"}
+
+Replacements = list[tuple[Target, str]]
+
+
+def replacements(payload: dict[str, Any], before: dict[str, Any]) -> Replacements | None:
+    """The (attribute, value) pairs of a PATCH body (as the provider normalised it) for a
+    user whose payload is ``before`` (:func:`.mapping.user_payload`); None if it is not
+    that simple."""
+    if payload.keys() != _BODY_KEYS or payload["schemas"] != [PATCH_OP]:
+        return None
+    operations = payload["Operations"]
+    if type(operations) is not list or not operations:
+        return None
+    found: Replacements = []
+    for operation in operations:
+        if type(operation) is not dict or operation.keys() != _OPERATION_KEYS:
+            return None
+        op, path, value = operation["op"], operation["path"], operation["value"]
+        if type(op) is not str or op.casefold() != "replace" or type(path) is not str:
+            return None
+        target = TARGETS.get(path.casefold())
+        if target is None or type(value) is not str or not value or len(value) > target.limit:
+            return None
+        if target.container is not None and type(before.get(target.container)) is not dict:
+            return None
+        found.append((target, value))
+    return found
+
+
+def apply(user: User, before: dict[str, Any], found: Replacements) -> bool:
+    """Make the replacements on ``user``'s columns and stored representation; False,
+    touching nothing, when each value is already the account's.
+
+    As on the library's path, the representation stored is the user's payload before
+    (``before``: what was stored with the columns laid over it) with the new values."""
+    if all(getattr(user, target.column) == value for target, value in found):
+        return False
+    stored = {key: value for key, value in before.items() if key not in _NOT_STORED}
+    stored.update((key, value) for key, value in (user.scim_resource or {}).items() if key in PRIVATE_KEYS)
+    for target, value in found:
+        setattr(user, target.column, value)
+        if target.container is None:
+            stored[target.key] = value
+        else:
+            stored[target.container] = {**stored[target.container], target.key: value}
+    user.scim_resource = stored
+    return True
+
+
+__all__ = ["PATCH_OP", "TARGETS", "Target", "apply", "replacements"]
