@@ -13,23 +13,21 @@ from __future__ import annotations
 
 import logging
 import os
-import re
-import smtplib
 import threading
 import weakref
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from pyramid_mailer.mailer import Mailer, SMTP_SSLMailer
+from pyramid_mailer.mailer import Mailer
 from pyramid_mailer.message import Message
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from .auth import password_links
 from .models import OutboxMessage
 from .models.meta import utcnow
 from .settings import as_bool
-from .tls import tls_context
+from .smtp import SMTPSession, build_mailer
 
 log = logging.getLogger(__name__)
 
@@ -167,44 +165,56 @@ class MailWorker:
                                 body_html=row.body_html and password_links.fill_in(row.body_html, token))
 
     def deliver_due(self) -> int:
-        """Send what is due; returns how many were claimed."""
+        """Send what is due, over one SMTP connection; returns how many were claimed."""
         claimed = self._claim()
-        for message in claimed:
-            error: str | None = message.problem
-            if error is not None:
-                log.warning("mail %s to %s not sent: %s", message.id, message.recipient, error)
-                self._record(message, error)
-                continue
-            try:
-                self.mailer.send_immediately(
-                    Message(subject=message.subject, sender=self.sender,
-                            recipients=[message.recipient], body=message.body_text,
-                            html=message.body_html),
-                    fail_silently=False,
-                )
-            except Exception as exc:  # network, refusal, TLS: all retried
-                error = f"{type(exc).__name__}: {exc}"
-                log.warning("mail %s to %s not delivered: %s", message.id, message.recipient, error)
-            self._record(message, error)
+        outcomes: list[tuple[_Claimed, str | None]] = []
+        with SMTPSession(self.mailer) as smtp:
+            for message in claimed:
+                error = message.problem
+                if error is not None:
+                    log.warning("mail %s to %s not sent: %s", message.id, message.recipient, error)
+                else:
+                    error = self._send(smtp, message)
+                outcomes.append((message, error))
+        self._record(outcomes)
         return len(claimed)
 
-    def _record(self, message: _Claimed, error: str | None) -> None:
-        """Mark a claimed message sent, or due again after a backoff."""
-        if error is None:
-            outcome: dict[str, Any] = {"sent_at": utcnow(), "last_error": None}
-        else:
-            outcome = {"last_error": error[:2000],
-                       "next_attempt_at": utcnow() + backoff(message.attempts)}
+    def _send(self, smtp: SMTPSession, message: _Claimed) -> str | None:
+        """Send one message; the error if it was not delivered."""
+        try:
+            smtp.send(Message(subject=message.subject, sender=self.sender, recipients=[message.recipient],
+                              body=message.body_text, html=message.body_html))
+        except Exception as exc:  # network, refusal, TLS: all retried
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("mail %s to %s not delivered: %s", message.id, message.recipient, error)
+            return error
+        return None
+
+    def _record(self, outcomes: list[tuple[_Claimed, str | None]]) -> None:
+        """Mark claimed messages sent, or due again after a backoff: one statement for
+        the batch. Only the rows the claim took: if one was deleted meanwhile (its tenant
+        removed), SQLite may have given its id to a new message."""
+        if not outcomes:
+            return
+        now = utcnow()
+        rows = [{"claimed_id": message.id, "claimed_attempts": message.attempts,
+                 "claimed_recipient": message.recipient,
+                 "sent": now if error is None else None,
+                 "error": None if error is None else error[:2000],
+                 "due": None if error is None else now + backoff(message.attempts)}
+                for message, error in outcomes]
         with self.session_factory() as session, session.begin():
-            # Only the row this claim took: if it was deleted meanwhile (its tenant
-            # removed), SQLite may have given its id to a new message.
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message.id,
-                       OutboxMessage.attempts == message.attempts,
-                       OutboxMessage.recipient == message.recipient,
-                       OutboxMessage.sent_at.is_(None))
-                .values(**outcome))
+            session.connection().execute(_RECORD, rows)
+
+
+# A sent message keeps the due time of its claim; a failed one is due after a backoff.
+_RECORD = (update(OutboxMessage)
+           .where(OutboxMessage.id == bindparam("claimed_id"),
+                  OutboxMessage.attempts == bindparam("claimed_attempts"),
+                  OutboxMessage.recipient == bindparam("claimed_recipient"),
+                  OutboxMessage.sent_at.is_(None))
+           .values(sent_at=bindparam("sent"), last_error=bindparam("error"),
+                   next_attempt_at=func.coalesce(bindparam("due"), OutboxMessage.next_attempt_at)))
 
 
 # Every mail worker of this process, restarted in each forked child: one thread per
@@ -219,54 +229,6 @@ def _restart_workers_after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_restart_workers_after_fork)
-
-
-_BARE_LF = re.compile(rb"(?<!\r)\n")
-
-
-class _CRLFMixin:
-    """repoze.sendmail hands smtplib bytes with bare LF line ends, which smtplib sends
-    as they are; SMTP wants CRLF (RFC 5321), and strict servers refuse the message
-    as one over-long line. It also leaves the connection open when the server refuses
-    the message (it quits only after a success): close it here, or every refusal
-    leaks a socket."""
-
-    def sendmail(self, from_addr: Any, to_addrs: Any, msg: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(msg, bytes):
-            msg = _BARE_LF.sub(b"\r\n", msg)
-        try:
-            return super().sendmail(from_addr, to_addrs, msg, *args, **kwargs)  # type: ignore[misc]
-        except BaseException:
-            self.close()  # type: ignore[attr-defined]
-            raise
-
-
-class CRLFSMTP(_CRLFMixin, smtplib.SMTP):
-    def starttls(self, *args: Any, **kwargs: Any) -> Any:
-        # repoze.sendmail calls starttls() without a context, and smtplib then uses an
-        # unverified one: the relay's certificate must be verified like any other
-        # outbound TLS (trust store or SSL_CERT_FILE, tls.py).
-        kwargs.setdefault("context", tls_context())
-        return super().starttls(*args, **kwargs)
-
-
-class CRLFSMTPSSL(_CRLFMixin, smtplib.SMTP_SSL):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("context", tls_context())  # as for STARTTLS above
-        super().__init__(*args, **kwargs)
-
-
-def build_mailer(settings: dict[str, Any]) -> Mailer:
-    mail_settings = {k: v for k, v in settings.items() if k.startswith("mail.")}
-    mail_settings.setdefault("mail.host", "localhost")
-    mailer = Mailer.from_settings(mail_settings, prefix="mail.")
-    # With mail.ssl, pyramid_mailer's SMTP_SSLMailer opens its connection with
-    # ``self.smtp`` (it never reads ``smtp_ssl``): give each mailer its TLS-from-the-start
-    # or its plain (STARTTLS) class accordingly.
-    ssl_mailer = isinstance(mailer.smtp_mailer, SMTP_SSLMailer)
-    mailer.smtp_mailer.smtp = CRLFSMTPSSL if ssl_mailer else CRLFSMTP
-    mailer.smtp_mailer.smtp_ssl = CRLFSMTPSSL
-    return mailer
 
 
 def wake_worker_after_commit(request: Any) -> None:

@@ -26,12 +26,15 @@ class MailSink:
     """Collects every message the SMTP server receives."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    #: the client's address and port of each message's connection, by recipient
+    peers: dict[str, Any] = field(default_factory=dict)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._arrived:
             self.messages.append(message)  # type: ignore[arg-type]
+            self.peers.update((recipient.lower(), session.peer) for recipient in envelope.rcpt_tos)
             self._arrived.notify_all()
         return "250 OK"
 
