@@ -148,17 +148,20 @@ class MailWorker:
                 row.attempts += 1
                 row.next_attempt_at = now + CLAIM_LEASE
             # Committed with the claim, before sending: the link works when it arrives.
-            return [self._prepare(session, row) for row in rows]
+            tokens = password_links.mint_for_delivery(
+                session, [(row.tenant_id, row.set_password_user_id) for row in rows
+                          if row.set_password_user_id is not None])
+            return [self._prepare(row, tokens) for row in rows]
 
     @staticmethod
-    def _prepare(session: Session, row: OutboxMessage) -> _Claimed:
-        """The message as it will be sent, its set-password token (if any) minted now,
-        replacing the one an earlier attempt minted."""
+    def _prepare(row: OutboxMessage, tokens: dict[tuple[str, str], str]) -> _Claimed:
+        """The message as it will be sent, with the set-password token (if any) minted for
+        this delivery, which replaced the one an earlier attempt minted."""
         claimed = _Claimed(row.id, row.attempts, row.recipient, row.subject, row.body_text,
                            row.body_html)
         if row.set_password_user_id is None:
             return claimed
-        token = password_links.mint_for_delivery(session, row.tenant_id, row.set_password_user_id)
+        token = tokens.get((row.tenant_id, row.set_password_user_id))
         if token is None:
             return claimed._replace(problem="its set-password link's account is not in its organisation")
         return claimed._replace(body_text=password_links.fill_in(row.body_text, token),

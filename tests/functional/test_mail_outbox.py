@@ -122,3 +122,25 @@ def test_a_refused_message_is_retried_and_the_rest_of_its_batch_still_goes(tenan
     assert sent[refused].sent_at is None and "550" in sent[refused].last_error
     assert sent[refused].next_attempt_at > utcnow() and sent[refused].attempts == 1
     assert all(sent[r].sent_at is not None for r in (first, *rest))
+
+
+def test_messages_to_one_account_in_one_batch_carry_its_one_new_link(tenant, factory, session_factory):
+    """Minting is done for the whole batch: an account with two messages in it gets one
+    token, in both, and any token it had before is withdrawn."""
+    from trainmeuk_identity.auth.password_links import TOKEN_PLACEHOLDER, new_password_token
+    from trainmeuk_identity.crypto import hash_token
+    from trainmeuk_identity.models import PasswordToken, TenantScope
+
+    user = factory.user(tenant, password=None)
+    with session_factory() as session, session.begin():
+        earlier = new_password_token(TenantScope(session, tenant.id), user.id)
+        for _ in range(2):
+            mail.enqueue(session, recipient=user.email, subject="Welcome", tenant_id=tenant.id,
+                         body_text=f"/set-password/{TOKEN_PLACEHOLDER}\n", set_password_user_id=user.id)
+    worker = mail.MailWorker(session_factory, mailer=None, sender="x@trainmeuk.test")  # sends nothing
+    bodies = {m.body_text for m in worker._claim() if m.recipient == user.email}
+    assert len(bodies) == 1
+    token = bodies.pop().removeprefix("/set-password/").strip()
+    with session_factory() as session:
+        live = session.scalars(select(PasswordToken.token_hash).where(PasswordToken.user_id == user.id)).all()
+    assert live == [hash_token(token)] and token != earlier

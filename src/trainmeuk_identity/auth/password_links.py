@@ -11,9 +11,10 @@ of the attempt before it (decision 0004).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..crypto import hash_token, new_token
@@ -42,17 +43,31 @@ def new_password_token(scope: TenantScope, user_id: str) -> str:
     return token
 
 
-def mint_for_delivery(session: Session, tenant_id: str | None, user_id: str) -> str | None:
-    """A fresh token for the account ``user_id`` of tenant ``tenant_id``, for the message
-    being delivered now (the mail worker's cross-tenant session); None when that tenant
-    has no such account any more."""
-    if tenant_id is None:
-        return None
-    # Only whether the account is still there: not the account and its addresses.
-    found = session.scalar(select(User.id).where(User.id == user_id, User.tenant_id == tenant_id))
-    if found is None:
-        return None
-    return new_password_token(TenantScope(session, tenant_id), found)
+def mint_for_delivery(session: Session, accounts: Iterable[tuple[str | None, str]]) -> dict[tuple[str, str], str]:
+    """Fresh tokens for the messages being delivered now (the mail worker's cross-tenant
+    session), one per account named as (tenant id, user id) and withdrawing its unused
+    ones, as :func:`new_password_token` does; an account its tenant no longer has gets
+    none. One statement each for the whole batch: which accounts are there, withdrawing,
+    storing."""
+    wanted = {(tenant_id, user_id) for tenant_id, user_id in accounts if tenant_id is not None}
+    if not wanted:
+        return {}
+    # Only whether each account is still there, and in the tenant its message names.
+    found = {(tenant_id, user_id) for user_id, tenant_id in session.execute(
+        select(User.id, User.tenant_id).where(User.id.in_({user_id for _, user_id in wanted})))}
+    found &= wanted
+    if not found:
+        return {}
+    session.execute(
+        delete(PasswordToken).where(PasswordToken.user_id.in_({user_id for _, user_id in found}),
+                                    PasswordToken.used_at.is_(None))
+        .execution_options(synchronize_session=False))
+    tokens = {account: new_token() for account in sorted(found)}
+    expires = utcnow() + SET_PASSWORD_LINK_LIFETIME
+    session.execute(insert(PasswordToken), [
+        {"tenant_id": tenant_id, "user_id": user_id, "token_hash": hash_token(token), "expires_at": expires}
+        for (tenant_id, user_id), token in tokens.items()])
+    return tokens
 
 
 def fill_in(body: str, token: str) -> str:
