@@ -26,7 +26,7 @@ from ..support.servers import MailSink, free_port
 class Relay:
     sink: MailSink
     port: int
-    setting: str  # what the app is configured with to speak TLS to it
+    settings: tuple[str, ...]  # what the app is configured with to speak TLS to it
 
 
 @pytest.fixture
@@ -34,13 +34,14 @@ def authority(tmp_path):
     return CertificateAuthority(tmp_path)
 
 
-@pytest.fixture(params=["mail.tls", "mail.ssl"])
+# mail.ssl with mail.tls: production.ini turns mail.tls on, TRAINMEUK_MAIL_SSL adds mail.ssl.
+@pytest.fixture(params=[("mail.tls",), ("mail.ssl",), ("mail.ssl", "mail.tls")], ids="+".join)
 def relay(request, authority):
     """An SMTP server on loopback with a certificate of ``authority``: offering STARTTLS
     and taking no mail before it, or speaking TLS from the first byte."""
     sink, port = MailSink(), free_port()
-    tls = {"tls_context": authority.server_context(), "require_starttls": True} \
-        if request.param == "mail.tls" else {"ssl_context": authority.server_context()}
+    tls = {"ssl_context": authority.server_context()} if "mail.ssl" in request.param \
+        else {"tls_context": authority.server_context(), "require_starttls": True}
     controller = Controller(sink, hostname="127.0.0.1", port=port, **tls)
     controller.start()
     yield Relay(sink, port, request.param)
@@ -55,7 +56,7 @@ def provision(database_url, tenant, session_factory, relay):
     def provision(email: str) -> None:
         application = configure(make_settings(database_url, **{
             "trainmeuk.mail_worker": "true", "mail.host": "127.0.0.1",
-            "mail.port": str(relay.port), relay.setting: "true"})).make_wsgi_app()
+            "mail.port": str(relay.port), **dict.fromkeys(relay.settings, "true")})).make_wsgi_app()
         apps.append(application)
         ScimClient(tenant_app(application, tenant), enable_scim(session_factory, tenant)) \
             .post("/Users", new_user(email))
