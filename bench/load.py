@@ -27,6 +27,9 @@ Options:
   --members N          of which members of the tenant's group (default 100)
   --processes N        client processes the threads are spread over (default 2)
   --no-ceiling         skip the ceiling run
+  --floor              also run bench/floor.py (the database work the cheapest authenticated
+                       SCIM read needs, on a bare Pyramid app) after the app: prints the
+                       ratios app/floor and floor/ceiling, what this stack can reach
   --memory-requests N  run until N requests (warm-up included), print each worker's
                        memory after 1,000 and after N and the change; no ceiling
   --fairness           3 tenants' steady mix alone, then while a 4th tenant runs an
@@ -97,6 +100,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--members", type=int, default=100)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--ceiling", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--floor", action="store_true")
     parser.add_argument("--memory-requests", type=int)
     parser.add_argument("--fairness", action="store_true")
     parser.add_argument("--cycle-clients", type=int, default=8)
@@ -163,6 +167,18 @@ def main(argv: list[str] | None = None) -> int:
             out.log_problems(app)
             sink.stop()
             app.cleanup()
+        if args.floor and not args.fairness:
+            from .floor import ini as floor_ini
+            floor = AppServer(ini_text=floor_ini(server_section()), env={"TRAINMEUK_DATABASE_URL": url},
+                              label="floor").start(probe_host=host(tenants[0]))
+            try:
+                out.say("floor: the same clients against bench.floor (the caller, one user read and "
+                        "the tenant reset per request) under production's [server:main]")
+                out.measured("floor", measure(floor, on_port(specs, floor.port), processes=args.processes,
+                                              warmup=args.warmup, seconds=args.seconds))
+            finally:
+                floor.stop()
+                floor.cleanup()
     if args.ceiling and not args.fairness:
         ceiling = AppServer(ini_text=ceiling_ini(server_section()), label="ceiling")
         ceiling.start(probe_host=host(tenants[0]))

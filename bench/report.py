@@ -152,10 +152,18 @@ class Printer:
             self.md("Resident memory per worker: " + "; ".join(rss_lines(m)) + ".", "")
         if label == "app":
             self.app = m
+        if label == "floor" and m.rate():
+            ratio = self.rates.get("app", 0.0) / m.rate()
+            self.say(f"\n   ratio app/floor: {ratio:.3f}")
+            self.md(f"**Ratio app/floor: {ratio:.3f}**", "")
         if label == "ceiling" and m.rate():
             ratio = self.rates.get("app", 0.0) / m.rate()
             self.say(f"\n   ratio app/ceiling: {ratio:.3f}")
             self.md(f"**Ratio app/ceiling: {ratio:.3f}**", "")
+            if self.rates.get("floor"):
+                floor = self.rates["floor"] / m.rate()
+                self.say(f"   ratio floor/ceiling: {floor:.3f} (the most this stack's database work allows)")
+                self.md(f"**Ratio floor/ceiling: {floor:.3f}**", "")
             self.targets(ratio)
 
     def targets(self, ratio: float) -> None:
