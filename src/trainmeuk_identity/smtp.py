@@ -66,7 +66,6 @@ def build_mailer(settings: dict[str, Any]) -> Mailer:
     return mailer
 
 
-
 class SMTPSession:
     """One SMTP connection for a batch of messages (``with SMTPSession(mailer) as smtp``).
 
@@ -82,7 +81,6 @@ class SMTPSession:
     def __init__(self, mailer: Mailer) -> None:
         self.mailer = mailer
         self.connection: smtplib.SMTP | None = None
-        self.opened = 0  # connections opened, for the tests
 
     def __enter__(self) -> SMTPSession:
         return self
@@ -99,7 +97,6 @@ class SMTPSession:
         content = encode_message(message.to_message())
         if self.connection is None:
             self.connection = self._open()
-            self.opened += 1
         try:
             self.connection.sendmail(message.sender, message.send_to, content)
         except BaseException:
