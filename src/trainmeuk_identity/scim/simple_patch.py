@@ -1,7 +1,7 @@
 """A provisioning cycle's everyday PATCH of a user, applied without the library's round trip.
 
 Most PATCH requests of a steady cycle replace one or a few text attributes of a user
-(Entra: ``{"op": "Replace", "path": "title", "value": "..."}``). Through scim2-models,
+(``{"op": "Replace", "path": "title", "value": "..."}``). Through scim2-models,
 such a request validates the PatchOp, validates the stored user into a model, applies
 the operations to it and dumps it back into the row: in-process on PostgreSQL that was
 about half the CPU of the request, while the change itself is a few values set.
