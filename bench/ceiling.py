@@ -60,17 +60,24 @@ def config(request: Request) -> Response:
     return _answer(CONFIG_BODY)
 
 
-def main(global_config: dict[str, Any], **settings: Any) -> Router:
+ROUTES = (("users", "/Users"), ("user", "/Users/{id}"), ("group", "/Groups/{id}"),
+          ("config", "/ServiceProviderConfig"))
+
+
+def scim_app(settings: dict[str, Any], views: dict[str, Any]) -> Router:
+    """A bare Pyramid app with the SCIM routes the load benchmark calls, one view each."""
     with Configurator(settings=settings) as cfg:
-        prefix = "/scim/{provider}/v2"
-        for name, pattern, view in (("users", "/Users", users), ("user", "/Users/{id}", user),
-                                    ("group", "/Groups/{id}", group),
-                                    ("config", "/ServiceProviderConfig", config)):
-            cfg.add_route(name, prefix + pattern)
-            cfg.add_view(view, route_name=name)
+        for name, pattern in ROUTES:
+            cfg.add_route(name, "/scim/{provider}/v2" + pattern)
+            cfg.add_view(views[name], route_name=name)
         return cfg.make_wsgi_app()
 
 
-def ini(server_section: str) -> str:
-    """An ini serving this app with ``server_section`` (production's, verbatim)."""
-    return f"[app:main]\nuse = call:bench.ceiling:main\n\n{server_section}\n"
+def main(global_config: dict[str, Any], **settings: Any) -> Router:
+    return scim_app(settings, {"users": users, "user": user, "group": group, "config": config})
+
+
+def ini(server_section: str, app: str = "bench.ceiling") -> str:
+    """An ini serving ``app``'s ``main`` (this module's by default) with
+    ``server_section`` (production's, verbatim)."""
+    return f"[app:main]\nuse = call:{app}:main\n\n{server_section}\n"

@@ -28,13 +28,12 @@ import re
 import threading
 from typing import Any
 
-from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.router import Router
 from sqlalchemy import Engine, create_engine, event, text
 
-from .ceiling import CONFIG_BODY, LIST_BODY, SCIM_TYPE, USER_BODY
+from .ceiling import CONFIG_BODY, LIST_BODY, SCIM_TYPE, USER_BODY, scim_app
 
 CALLER = text(
     "SELECT t.id, t.status, c.token_id, c.token_token_hash, c.connection_scim_enabled, "
@@ -108,16 +107,4 @@ def config(request: Request) -> Response:
 
 
 def main(global_config: dict[str, Any], **settings: Any) -> Router:
-    with Configurator(settings=settings) as cfg:
-        prefix = "/scim/{provider}/v2"
-        for name, pattern, view in (("users", "/Users", users), ("user", "/Users/{id}", user),
-                                    ("group", "/Groups/{id}", group),
-                                    ("config", "/ServiceProviderConfig", config)):
-            cfg.add_route(name, prefix + pattern)
-            cfg.add_view(view, route_name=name)
-        return cfg.make_wsgi_app()
-
-
-def ini(server_section: str) -> str:
-    """An ini serving this app with ``server_section`` (production's, verbatim)."""
-    return f"[app:main]\nuse = call:bench.floor:main\n\n{server_section}\n"
+    return scim_app(settings, {"users": users, "user": user, "group": group, "config": config})

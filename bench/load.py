@@ -168,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             sink.stop()
             app.cleanup()
         if args.floor and not args.fairness:
-            from .floor import ini as floor_ini
-            floor = AppServer(ini_text=floor_ini(server_section()), env={"TRAINMEUK_DATABASE_URL": url},
+            floor = AppServer(ini_text=ceiling_ini(server_section(), "bench.floor"),
+                              env={"TRAINMEUK_DATABASE_URL": url},
                               label="floor").start(probe_host=host(tenants[0]))
             try:
                 out.say("floor: the same clients against bench.floor (the caller, one user read and "
