@@ -66,10 +66,10 @@ def test_a_set_password_link_is_minted_only_for_an_account_of_the_messages_own_t
 
 
 class RefusingSink(MailSink):
-    """Accepts every message but those to refused@...: the relay answers 550 to them."""
+    """Accepts every message but those to refused-...: the relay answers 550 to them."""
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("refused@"):
+        if address.startswith("refused-"):
             return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -112,7 +112,7 @@ def test_a_refused_message_is_retried_and_the_rest_of_its_batch_still_goes(tenan
     sink, port = relay
     worker = mail.MailWorker(session_factory, build_mailer({"mail.port": str(port)}), sender="x@trainmeuk.test")
     first, refused, *rest = recipients = [f"{name}@acme.example" for name in (
-        f"first-{tenant.id[:8]}", "refused", f"second-{tenant.id[:8]}", f"third-{tenant.id[:8]}")]
+        f"first-{tenant.id[:8]}", f"refused-{tenant.id[:8]}", f"second-{tenant.id[:8]}", f"third-{tenant.id[:8]}")]
     queue(session_factory, tenant, recipients)
     worker.deliver_due()
     assert [bool(sink.to(r)) for r in recipients] == [True, False, True, True]
