@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scim2_models import Context
+from sqlalchemy import create_engine, text
 
 from trainmeuk_identity.models import Group, GroupMember, Tenant, TenantScope, User, UserSource
 from trainmeuk_identity.scim import mapping, tokens
@@ -65,7 +66,20 @@ def seed(url: str, tenants: int, users: int, members: int, first: int = 1) -> li
     finally:
         app.registry["mail_worker"].stop()
         app.registry["db_engine"].dispose()
+    analyze(url)
     return seeded
+
+
+def analyze(url: str) -> None:
+    """Refresh the planner's statistics, as autovacuum keeps them in a running deployment:
+    tables filled a moment ago have none, and plans made then (psycopg prepares a
+    statement after a few runs and keeps its plan) would scan a whole tenant's rows."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
 
 
 def _user(scope: TenantScope, tenant: int, i: int) -> User:
