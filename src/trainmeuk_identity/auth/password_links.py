@@ -32,37 +32,32 @@ def new_password_token(scope: TenantScope, user_id: str) -> str:
     """Store a single-use set-password token for the account ``user_id`` of the scope's
     tenant (its hash only), withdrawing the account's unused ones; return the token,
     which exists nowhere else."""
-    scope.session.execute(
-        delete(PasswordToken).where(PasswordToken.tenant_id == scope.tenant_id,
-                                    PasswordToken.user_id == user_id,
-                                    PasswordToken.used_at.is_(None))
-        .execution_options(synchronize_session=False))
-    token = new_token()
-    scope.add(PasswordToken(user_id=user_id, token_hash=hash_token(token),
-                            expires_at=utcnow() + SET_PASSWORD_LINK_LIFETIME))
-    return token
+    account = (scope.tenant_id, user_id)
+    return _store_tokens(scope.session, {account})[account]
 
 
 def mint_for_delivery(session: Session, accounts: Iterable[tuple[str | None, str]]) -> dict[tuple[str, str], str]:
     """Fresh tokens for the messages being delivered now (the mail worker's cross-tenant
-    session), one per account named as (tenant id, user id) and withdrawing its unused
-    ones, as :func:`new_password_token` does; an account its tenant no longer has gets
-    none. One statement each for the whole batch: which accounts are there, withdrawing,
-    storing."""
+    session), one per account named as (tenant id, user id), as :func:`new_password_token`
+    stores them; an account its tenant no longer has gets none. One statement each for
+    the whole batch: which accounts are there, withdrawing, storing."""
     wanted = {(tenant_id, user_id) for tenant_id, user_id in accounts if tenant_id is not None}
     if not wanted:
         return {}
     # Only whether each account is still there, and in the tenant its message names.
     found = {(tenant_id, user_id) for user_id, tenant_id in session.execute(
         select(User.id, User.tenant_id).where(User.id.in_({user_id for _, user_id in wanted})))}
-    found &= wanted
-    if not found:
-        return {}
+    return _store_tokens(session, found & wanted) if found & wanted else {}
+
+
+def _store_tokens(session: Session, accounts: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """A new token for each account (tenant id, user id), its hash stored and the
+    account's unused tokens withdrawn: only the newest link works."""
     session.execute(
-        delete(PasswordToken).where(PasswordToken.user_id.in_({user_id for _, user_id in found}),
+        delete(PasswordToken).where(PasswordToken.user_id.in_({user_id for _, user_id in accounts}),
                                     PasswordToken.used_at.is_(None))
         .execution_options(synchronize_session=False))
-    tokens = {account: new_token() for account in sorted(found)}
+    tokens = {account: new_token() for account in sorted(accounts)}
     expires = utcnow() + SET_PASSWORD_LINK_LIFETIME
     session.execute(insert(PasswordToken), [
         {"tenant_id": tenant_id, "user_id": user_id, "token_hash": hash_token(token), "expires_at": expires}
