@@ -1,8 +1,8 @@
 """Outgoing SMTP: the relay's connections, their TLS, and one connection per batch.
 
 pyramid_mailer (over repoze.sendmail) builds the connection from the ``mail.*``
-settings; the classes here fix what it gets wrong for us (line ends, unverified TLS,
-leaked sockets), and :class:`SMTPSession` sends a batch of the outbox over one
+settings; the classes here fix what it gets wrong for us (line ends, unverified TLS),
+and :class:`SMTPSession` sends a batch of the outbox over one
 connection where repoze.sendmail opens one per message.
 """
 
@@ -22,11 +22,10 @@ _BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
 class _CRLFMixin:
-    """repoze.sendmail hands smtplib bytes with bare LF line ends, which smtplib sends
-    as they are; SMTP wants CRLF (RFC 5321), and strict servers refuse the message
-    as one over-long line. It also leaves the connection open when the server refuses
-    the message (it quits only after a success): close it here, or every refusal
-    leaks a socket."""
+    """repoze.sendmail's encoding gives smtplib bytes with bare LF line ends, which
+    smtplib sends as they are; SMTP wants CRLF (RFC 5321), and strict servers refuse the
+    message as one over-long line. A refused or failed message closes the connection
+    (the relay may have dropped it; :class:`SMTPSession` then opens another)."""
 
     def sendmail(self, from_addr: Any, to_addrs: Any, msg: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(msg, bytes):
@@ -58,11 +57,10 @@ def build_mailer(settings: dict[str, Any]) -> Mailer:
     mail_settings.setdefault("mail.host", "localhost")
     mailer = Mailer.from_settings(mail_settings, prefix="mail.")
     # With mail.ssl, pyramid_mailer's SMTP_SSLMailer opens its connection with
-    # ``self.smtp`` (it never reads ``smtp_ssl``): give each mailer its TLS-from-the-start
-    # or its plain (STARTTLS) class accordingly.
+    # ``self.smtp`` (it never reads ``smtp_ssl``, nor does a plain mailer): give each
+    # mailer its TLS-from-the-start or its plain (STARTTLS) class accordingly.
     ssl_mailer = isinstance(mailer.smtp_mailer, SMTP_SSLMailer)
     mailer.smtp_mailer.smtp = CRLFSMTPSSL if ssl_mailer else CRLFSMTP
-    mailer.smtp_mailer.smtp_ssl = CRLFSMTPSSL
     return mailer
 
 
@@ -100,8 +98,7 @@ class SMTPSession:
         try:
             self.connection.sendmail(message.sender, message.send_to, content)
         except BaseException:
-            self.connection.close()
-            self.connection = None
+            self.connection = None  # closed by sendmail (_CRLFMixin)
             raise
 
     def _open(self) -> smtplib.SMTP:

@@ -1,6 +1,6 @@
 """The TLS context of every outbound connection: HTTPS to identity providers
 (discovery, signing keys, token endpoint, save-time checks) and the SMTP relay
-(STARTTLS or SMTPS, :mod:`.mail`); built once per process.
+(STARTTLS or SMTPS, :mod:`.smtp`); built once per process.
 
 Certificates are verified against the operating system's trust store, where an
 operator installs a corporate proxy's CA (``update-ca-certificates``), or against the
