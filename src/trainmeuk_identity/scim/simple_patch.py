@@ -24,10 +24,12 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from scim2_models import PatchOp
+
 from ..models import User
 from .mapping import ENTERPRISE, PRIVATE_KEYS, column_length
 
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+PATCH_OP = str(PatchOp.__schema__)
 
 
 class Target(NamedTuple):

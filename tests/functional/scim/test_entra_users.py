@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from trainmeuk_identity.models import User
+from trainmeuk_identity.scim import simple_patch
 
 from ...support.scim import ENTERPRISE, ERROR, LIST_RESPONSE, new_user, patch_op
 
@@ -103,8 +104,12 @@ def test_everyday_replacements_answer_and_store_as_the_librarys_path(scim, dbses
     by_value = scim.post("/Users", new_user("sam@acme.example")).json
     changes = {"title": "Director", "displayName": "Alicia Smith", "name.givenName": "Alicia",
                f"{ENTERPRISE}:department": "Sales", f"{ENTERPRISE}:employeeNumber": "2002"}
-    direct = scim.patch(f"/Users/{by_path['id']}", patch_op(
-        *({"op": "Replace", "path": path, "value": value} for path, value in changes.items()))).json
+    by_path_body = patch_op(
+        *({"op": "Replace", "path": path, "value": value} for path, value in changes.items()))
+    # The first body is the shape the direct path takes (for this user's payload), the other not.
+    assert simple_patch.replacements(by_path_body, by_path) is not None
+    assert simple_patch.replacements(patch_op({"op": "Replace", "value": changes}), by_value) is None
+    direct = scim.patch(f"/Users/{by_path['id']}", by_path_body).json
     library = scim.patch(f"/Users/{by_value['id']}", patch_op({"op": "Replace", "value": changes})).json
 
     def alike(body, user_id):
