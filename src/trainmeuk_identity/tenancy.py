@@ -13,6 +13,7 @@ from typing import Any
 
 from pyramid.request import Request
 from sqlalchemy import ColumnElement, Select, String, bindparam, case, literal, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from .errors import UnknownTenant  # raised here, rendered there
 from .hosts import split_host
@@ -73,6 +74,20 @@ def tenant_statement(setter: ColumnElement[Any] | None) -> Select[Any]:
     """The tenant of :data:`SUBDOMAIN`; built once per process (per setter), its value
     bound at execution, so no request builds or hashes a statement."""
     return with_setter(setter, select(Tenant).where(Tenant.subdomain == SUBDOMAIN))
+
+
+#: A tenant's columns, for hot paths that read it with Core (:func:`tenant_from_row`).
+TENANT_COLUMNS = tuple(Tenant.__table__.c)
+_TENANT_KEYS = tuple(Tenant.__mapper__.get_property_by_column(c).key for c in TENANT_COLUMNS)
+
+
+def tenant_from_row(values: Any) -> Tenant:
+    """The Tenant whose :data:`TENANT_COLUMNS` hold ``values``, built without a query:
+    every attribute loaded, no pending change, in no session (detached). Nothing maps
+    a relationship to a tenant, so no flush can reach it; reading it is all a request does."""
+    tenant = Tenant(**dict(zip(_TENANT_KEYS, values, strict=True)))
+    make_transient_to_detached(tenant)
+    return tenant
 
 
 #: The tenant's id if it is active, else no tenant (a suspended tenant's rows stay hidden).

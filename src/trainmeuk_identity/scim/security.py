@@ -21,7 +21,16 @@ from sqlalchemy import ColumnElement, Select, select
 from ..crypto import hash_token, tokens_equal
 from ..models import Tenant, isolation
 from ..permissions import Principal, ScimContext
-from ..tenancy import SUBDOMAIN, request_subdomain, tenant_setter, tenant_statement, use_tenant, with_setter
+from ..tenancy import (
+    SUBDOMAIN,
+    TENANT_COLUMNS,
+    request_subdomain,
+    tenant_from_row,
+    tenant_setter,
+    tenant_statement,
+    use_tenant,
+    with_setter,
+)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
@@ -123,28 +132,31 @@ def load_caller(request: Request) -> ScimCaller:
     if digest is None:
         tenant = session.scalar(tenant_statement(setter), {SUBDOMAIN.key: subdomain})
         return ScimCaller(tenant=tenant)
-    row = session.execute(_caller_statement(setter),
-                          {SUBDOMAIN.key: subdomain, isolation.TOKEN_HASH.key: digest}).first()
+    # Core, not the ORM: the tenant is built from its columns (tenant_from_row).
+    row = session.connection().execute(_caller_statement(setter),
+                                       {SUBDOMAIN.key: subdomain, isolation.TOKEN_HASH.key: digest}).first()
     if row is None:
         return ScimCaller(tenant=None, presented=True)
-    tenant, (token, connection) = row[0], _caller_parts(row)
+    tenant, (token, connection) = tenant_from_row(row[:_TOKEN_START]), _caller_parts(row)
     if token is None or not tokens_equal(token.token_hash, digest):
         token = connection = None
     return ScimCaller(tenant=tenant, token=token, connection=connection, presented=True)
 
 
-# The token and the connection are read as columns (only what a request needs), not as
-# mapped objects: building those cost more than the columns' values are worth here.
-# They follow the tenant in the row, in the order isolation.scim_caller names them, id
-# first: each dataclass's fields, in order (tests/unit/scim/test_caller_columns.py).
+# The tenant, the token and the connection are read as columns (only what a request
+# needs), not as mapped objects: the ORM's query cost more than the columns' values are
+# worth here. The token's and connection's follow the tenant's in the row, in the order
+# isolation.scim_caller names them, id first: each dataclass's fields, in order
+# (tests/unit/scim/test_caller_columns.py).
 _TOKEN_FIELDS = isolation.CALLER_TOKEN_COLUMNS
 _CONNECTION_FIELDS = isolation.CALLER_CONNECTION_COLUMNS
-_TOKEN_END = 1 + len(_TOKEN_FIELDS)
+_TOKEN_START = len(TENANT_COLUMNS)
+_TOKEN_END = _TOKEN_START + len(_TOKEN_FIELDS)
 
 
 def _caller_parts(row: Any) -> tuple[CallerToken | None, CallerConnection | None]:
     """The token and connection of a caller row; None where the outer join found none."""
-    token_values = row[1:_TOKEN_END]
+    token_values = row[_TOKEN_START:_TOKEN_END]
     connection_values = row[_TOKEN_END:_TOKEN_END + len(_CONNECTION_FIELDS)]
     return (CallerToken(*token_values) if token_values[0] is not None else None,
             CallerConnection(*connection_values) if connection_values[0] is not None else None)
@@ -163,9 +175,10 @@ def _caller_statement(setter: ColumnElement[Any] | None) -> Select[Any]:
     # The left side of the join is named (select_from): SQLAlchemy would otherwise infer
     # it when the statement is first compiled, and a process's first requests compile it
     # in many threads at once.
-    return with_setter(setter, select(Tenant, *columns).select_from(Tenant)
-        .outerjoin(caller, caller.c.token_tenant_id == Tenant.id)
-        .where(Tenant.subdomain == SUBDOMAIN))
+    tenants = Tenant.__table__
+    return with_setter(setter, select(*TENANT_COLUMNS, *columns).select_from(tenants)
+        .outerjoin(caller, caller.c.token_tenant_id == tenants.c.id)
+        .where(tenants.c.subdomain == SUBDOMAIN))
 
 
 def scim_root(request: Request) -> ScimContext:
