@@ -264,6 +264,23 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
         return position > 0
 
 
+#: ``attribute eq "text"`` as provisioning clients write it to find one resource by its
+#: key: a bare attribute name, single spaces, and printable ASCII text holding no quote
+#: or backslash, so it means what it spells and is spelt as the tree is written
+#: (see :func:`plain_comparison`).
+_PLAIN_EQUALITY = re.compile(r'([A-Za-z][A-Za-z0-9]*) eq "([ !#-\[\]-~]*)"')
+
+
+def plain_comparison(text: str) -> Comparison | None:
+    """The tree of ``text`` if it is a plain ``attribute eq "text"`` (what nearly every
+    lookup is), else None. It is the tree the library's parser makes of the same text
+    (``tests/unit/scim/test_plain_search.py``), built without running the parser."""
+    found = _PLAIN_EQUALITY.fullmatch(text)
+    if found is None:
+        return None
+    return Comparison(attr_path=AttrPath(attr=found[1]), op=CompareOperator.eq, value=found[2])
+
+
 def check_value(node: Any) -> None:
     """A comparison's string value must be storable text (no NUL, no lone surrogate)."""
     value = getattr(node, "value", None)
@@ -313,4 +330,4 @@ def equality(scim_filter: ScimFilter[Any], attributes: AttributeMap,
 
 __all__ = ["MAX_FILTER_DEPTH", "MAX_FILTER_LENGTH", "MAX_FILTER_TERMS", "UNSTORABLE",
            "AttributeMap", "Column", "Equality", "FilterNode", "check_complexity", "check_value",
-           "equality", "to_sql"]
+           "equality", "plain_comparison", "to_sql"]

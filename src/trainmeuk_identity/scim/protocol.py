@@ -24,6 +24,7 @@ from scim2_models import (
     PayloadTooLargeException,
     ResponseParameters,
     SCIMException,
+    ScimFilter,
     SearchRequest,
     TooManyException,
 )
@@ -223,8 +224,36 @@ def search_from_query(request: Request, model: Any) -> SearchRequest[Any]:
             check_text(key, value)
             values[key] = value
     _check_search_values(values)
+    if values.keys() == {"filter"}:  # a lookup: nearly every query a provisioning client sends
+        search = _plain_search(model, values["filter"])
+        if search is not None:
+            return checked_search(search)
     return checked_search(validate(parametrised(SearchRequest, model), values,
                                    Context.SEARCH_REQUEST, request.scim.policy))
+
+
+def _plain_search(model: Any, text: str) -> SearchRequest[Any] | None:
+    """The search of ``filter=<text>`` alone, built from its parts when ``text`` is a
+    plain equality (:func:`.filters.plain_comparison`) on an attribute ``model``
+    declares: the SearchRequest the library's validation makes of it, without parsing
+    the text or validating the request (about 0.15 ms of a 2-3 ms lookup). None
+    otherwise: the library validates the request, and says what is wrong, if anything."""
+    node = filters.plain_comparison(text)
+    if node is None:
+        return None
+    try:
+        bound = parametrised(ScimFilter, model)(node)
+        if bound.resolve_comparison(node.attr_path) is None:
+            return None
+    except (SCIMException, ValueError, TypeError):
+        return None
+    return _no_search(model).model_copy(update={"filter": bound})
+
+
+@cache
+def _no_search(model: Any) -> SearchRequest[Any]:
+    """A search of ``model`` with nothing asked, validated once per model."""
+    return parametrised(SearchRequest, model).model_validate({}, scim_ctx=Context.SEARCH_REQUEST)
 
 
 def search_from_body(request: Request, model: Any) -> SearchRequest[Any]:
