@@ -81,6 +81,7 @@ def configure(settings: dict[str, Any]) -> Configurator:
     config.include(".sso")
     config.include(".scim")
     config.scan(ignore=[".scripts"])
+    config.include(".request_class")  # last of all: folds every request extension into one class
     return config
 
 
