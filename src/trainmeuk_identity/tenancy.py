@@ -56,7 +56,7 @@ def tenant_setter(session: Any) -> ColumnElement[Any] | None:
     """A column that, added to the statement loading a Tenant, also sets the
     transaction's tenant to that tenant if it is active, on PostgreSQL (row-level
     security, :mod:`.models.isolation`): the tenant costs no round trip of its own.
-    None on SQLite."""
+    None on SQLite. ``session``: the request's session, or its connection."""
     return isolation.tenant_setter(session, _ACTIVE_TENANT_ID)
 
 

@@ -127,14 +127,15 @@ def load_caller(request: Request) -> ScimCaller:
         return ScimCaller(tenant=None)
     digest = presented_token_hash(request)
     session = request.dbsession
+    connection = session.connection()
     # On PostgreSQL the same statement sets the transaction's tenant (row-level security).
-    setter = tenant_setter(session)
+    setter = tenant_setter(connection)
     if digest is None:
         tenant = session.scalar(tenant_statement(setter), {SUBDOMAIN.key: subdomain})
         return ScimCaller(tenant=tenant)
     # Core, not the ORM: the tenant is built from its columns (tenant_from_row).
-    row = session.connection().execute(_caller_statement(setter),
-                                       {SUBDOMAIN.key: subdomain, isolation.TOKEN_HASH.key: digest}).first()
+    row = connection.execute(_caller_statement(setter),
+                             {SUBDOMAIN.key: subdomain, isolation.TOKEN_HASH.key: digest}).first()
     if row is None:
         return ScimCaller(tenant=None, presented=True)
     tenant, (token, connection) = tenant_from_row(row[:_TOKEN_START]), _caller_parts(row)
