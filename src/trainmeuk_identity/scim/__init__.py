@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyramid.events import ContextFound
-
-from .log import REGISTRY_KEY, describe_caller, start_log
+from .log import REGISTRY_KEY, start_log
 from .service import ScimRequest
 
 
@@ -34,5 +32,3 @@ def includeme(config: Any) -> None:
     # Entries are written in batches by a background thread of each process.
     # Entries of every tenant in one INSERT: the cross-tenant path (models/isolation.py).
     config.registry[REGISTRY_KEY] = start_log(config.registry["cross_tenant_session_factory"])
-    # The entry learns who is provisioning once the route has read the caller.
-    config.add_subscriber(describe_caller, ContextFound)

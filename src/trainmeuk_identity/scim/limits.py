@@ -52,6 +52,7 @@ from ..errors import scim_error_response
 from ..models.rate_limit import ScimRateCount
 from ..settings import DEFAULTS, NUMERIC_SETTINGS
 from .log import ENVIRON_KEY as LOG_ENVIRON_KEY
+from .log import describe_caller
 from .security import presented_token_hash
 
 log = logging.getLogger(__name__)
@@ -370,6 +371,8 @@ def _learn(limiter: ScimLimiter, request: Request, key: str, response: Response)
     if key.startswith("anonymous:"):
         return
     entry = request.environ.get(LOG_ENVIRON_KEY)
+    if entry is not None:
+        describe_caller(request, entry)
     token_id = getattr(entry, "token_id", None)
     if token_id and entry.tenant_id:
         if limiter.attribution(key, request.host.lower()) is None:

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyramid.events import ContextFound
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid_retry import is_last_attempt
@@ -78,19 +77,24 @@ class PendingEntry:
     touch_token: bool = False
 
 
-def describe_caller(event: ContextFound) -> None:
-    """Who is provisioning: once a SCIM route's context is found (its route factory has
-    read the tenant the Host names and the token presented), the entry takes the tenant
-    and provider, and the bearer token policy's verdict (``request.identity``, resolved
-    once per request): the token that was let in, whose last use the batch records."""
-    request = event.request
-    entry: PendingEntry | None = request.environ.get(ENVIRON_KEY)
-    route = getattr(request, "matched_route", None)
-    context = request.context
-    if entry is None or route is None or route.name in ROUTES_WITHOUT_VIEWS \
-            or getattr(context, "__authn__", None) != "scim" or request.tenant is None:
+def describe_caller(request: Request, entry: PendingEntry) -> None:
+    """Who is provisioning, once the request is answered: the tenant and provider of the
+    SCIM route's context (its route factory read the tenant the Host names and the token
+    presented), and the bearer token policy's verdict (``request.identity``, resolved
+    once per request): the token that was let in, whose last use the batch records.
+    Nothing here reads the database: a request that failed before its context was found
+    (no route, no organisation, the caller's query failed) has no tenant to log under.
+    An entry described already (by the fairness limits, which learn a token's tenant
+    from it, or for a request they refused) is left as it is."""
+    if entry.tenant_id is not None:
         return
-    entry.tenant_id, entry.provider = request.tenant.id, getattr(context, "provider_name", "")
+    route = getattr(request, "matched_route", None)
+    context = getattr(request, "context", None)
+    tenant = getattr(context, "tenant", None)
+    if route is None or route.name in ROUTES_WITHOUT_VIEWS \
+            or getattr(context, "__authn__", None) != "scim" or tenant is None:
+        return
+    entry.tenant_id, entry.provider = tenant.id, getattr(context, "provider_name", "")
     identity = request.identity
     if isinstance(identity, ScimIdentity):
         entry.token_id = identity.token.id
@@ -303,6 +307,7 @@ def _close_spooled_body(request: Request) -> None:
 
 def _finish(request: Request, entry: PendingEntry, status: int, detail: str | None,
             writer: ProvisioningLog) -> None:
+    describe_caller(request, entry)
     if entry.tenant_id is None:  # no organisation at this address: nobody to show it to
         return
     _describe(entry, request)
