@@ -89,6 +89,14 @@ def _with_emails(users: Select[Any]) -> Select[Any]:
 
 _READ_USER_BY_ID = _with_emails(READ_USERS.where(User.id == _USER_ID))
 
+#: A POST's clash: the account of the userName (folded) and any holding the externalId,
+#: in one query; built once per process (values bound when it runs).
+_USER_NAME_KEY = bindparam("user_name_key", type_=String)
+_EXTERNAL_ID = bindparam("external_id", type_=String)
+_BY_USER_NAME = prepared(User).where(User.user_name_key == _USER_NAME_KEY)
+_BY_USER_NAME_OR_EXTERNAL_ID = prepared(User).where(
+    or_(User.user_name_key == _USER_NAME_KEY, User.external_id == _EXTERNAL_ID))
+
 
 def _user_rows(rows: Any) -> list[mapping.UserRow]:
     """The users of :func:`_with_emails`' rows, in their order, each with its emails."""
@@ -248,11 +256,11 @@ class UserStore:
     def create(self, resource: Any) -> tuple[User, bool]:
         """A new account, or a detached one re-attached; True if it is new."""
         key = fold(resource.user_name)
-        clash = User.user_name_key == key
         if resource.external_id:
-            clash = or_(clash, User.external_id == resource.external_id)
-        # The account of this userName and any holding this externalId, in one query.
-        found = list(self.scope.session.scalars(self.scope.select(User).where(clash)))
+            found = self.scope.execute(_BY_USER_NAME_OR_EXTERNAL_ID, user_name_key=key,
+                                       external_id=resource.external_id).scalars().all()
+        else:
+            found = self.scope.execute(_BY_USER_NAME, user_name_key=key).scalars().all()
         existing = next((u for u in found if u.user_name_key == key), None)
         if existing is not None and mapping.DETACHED_AT not in (existing.scim_resource or {}):
             raise UniquenessException(
