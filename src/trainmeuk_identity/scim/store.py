@@ -90,11 +90,13 @@ def _with_emails(users: Select[Any]) -> Select[Any]:
 _READ_USER_BY_ID = _with_emails(READ_USERS.where(User.id == _USER_ID))
 
 #: A POST's clash: the account of the userName (folded) and any holding the externalId,
-#: in one query; built once per process (values bound when it runs).
+#: in one query, as rows (id, user_name_key, visible) of the tenant (:data:`TENANT`);
+#: built once per process (values bound when it runs).
 _USER_NAME_KEY = bindparam("user_name_key", type_=String)
 _EXTERNAL_ID = bindparam("external_id", type_=String)
-_BY_USER_NAME = prepared(User).where(User.user_name_key == _USER_NAME_KEY)
-_BY_USER_NAME_OR_EXTERNAL_ID = prepared(User).where(
+_CLASHES = select(User.id, User.user_name_key, visible().label("visible")).where(User.tenant_id == TENANT)
+_CLASH_OF_USER_NAME = _CLASHES.where(User.user_name_key == _USER_NAME_KEY)
+_CLASH_OF_USER_NAME_OR_EXTERNAL_ID = _CLASHES.where(
     or_(User.user_name_key == _USER_NAME_KEY, User.external_id == _EXTERNAL_ID))
 
 
@@ -257,23 +259,26 @@ class UserStore:
         """A new account, or a detached one re-attached; True if it is new."""
         key = fold(resource.user_name)
         if resource.external_id:
-            found = self.scope.execute(_BY_USER_NAME_OR_EXTERNAL_ID, user_name_key=key,
-                                       external_id=resource.external_id).scalars().all()
+            found = self.scope.read(_CLASH_OF_USER_NAME_OR_EXTERNAL_ID, user_name_key=key,
+                                    external_id=resource.external_id).all()
         else:
-            found = self.scope.execute(_BY_USER_NAME, user_name_key=key).scalars().all()
-        existing = next((u for u in found if u.user_name_key == key), None)
-        if existing is not None and mapping.DETACHED_AT not in (existing.scim_resource or {}):
+            found = self.scope.read(_CLASH_OF_USER_NAME, user_name_key=key).all()
+        existing = next((row for row in found if row.user_name_key == key), None)
+        if existing is not None and existing.visible:
             raise UniquenessException(
                 detail=f"A user with userName {resource.user_name!r} already exists in "
                        f"TrainMeUK (id {existing.id}).")
-        other = next((u for u in found if u is not existing), None)
+        other = next((row for row in found if row is not existing), None)
         if other is not None:
             raise UniquenessException(
                 detail=f"Another user (id {other.id}) already has externalId "
                        f"{resource.external_id!r}.")
-        if existing is not None:
-            self._reattach(existing, resource)
-            return existing, False
+        if existing is not None:  # detached by a DELETE: re-attached, with its history
+            detached = self.scope.get(User, existing.id)
+            if detached is None:  # deleted since the read above, in another transaction
+                raise _no_user(existing.id)
+            self._reattach(detached, resource)
+            return detached, False
         user = self.scope.add(User(user_name=resource.user_name, source=UserSource.scim,
                                    scim_provider=self.provider, scim_resource={}))
         mapping.apply_user(user, resource)
