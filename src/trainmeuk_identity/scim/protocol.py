@@ -236,8 +236,9 @@ def _plain_search(model: Any, text: str) -> SearchRequest[Any] | None:
     """The search of ``filter=<text>`` alone, built from its parts when ``text`` is a
     plain equality (:func:`.filters.plain_comparison`) on an attribute ``model``
     declares: the SearchRequest the library's validation makes of it, without parsing
-    the text or validating the request (about 0.15 ms of a 2-3 ms lookup). None
-    otherwise: the library validates the request, and says what is wrong, if anything."""
+    the text or validating the request (measured: 17 µs, against 131 µs for the
+    library's validation). None otherwise: the library validates the request, and says
+    what is wrong, if anything."""
     node = filters.plain_comparison(text)
     if node is None:
         return None

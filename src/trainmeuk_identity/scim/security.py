@@ -127,15 +127,15 @@ def load_caller(request: Request) -> ScimCaller:
         return ScimCaller(tenant=None)
     digest = presented_token_hash(request)
     session = request.dbsession
-    connection = session.connection()
+    db = session.connection()
     # On PostgreSQL the same statement sets the transaction's tenant (row-level security).
-    setter = tenant_setter(connection)
+    setter = tenant_setter(db)
     if digest is None:
         tenant = session.scalar(tenant_statement(setter), {SUBDOMAIN.key: subdomain})
         return ScimCaller(tenant=tenant)
     # Core, not the ORM: the tenant is built from its columns (tenant_from_row).
-    row = connection.execute(_caller_statement(setter),
-                             {SUBDOMAIN.key: subdomain, isolation.TOKEN_HASH.key: digest}).first()
+    row = db.execute(_caller_statement(setter),
+                     {SUBDOMAIN.key: subdomain, isolation.TOKEN_HASH.key: digest}).first()
     if row is None:
         return ScimCaller(tenant=None, presented=True)
     tenant, (token, connection) = tenant_from_row(row[:_TOKEN_START]), _caller_parts(row)
