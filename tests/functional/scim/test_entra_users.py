@@ -57,6 +57,14 @@ def test_duplicate_user_name_is_a_uniqueness_conflict(scim):
     assert response.json["status"] == "409"
 
 
+def test_an_external_id_another_user_holds_is_a_uniqueness_conflict_and_creates_nothing(scim, dbsession):
+    holder = scim.post("/Users", new_user(externalId="ext-shared")).json
+    response = scim.post("/Users", new_user("carla@acme.example", externalId="ext-shared"), status=409)
+    assert response.json["scimType"] == "uniqueness" and response.json["status"] == "409"
+    assert holder["id"] in response.json["detail"] and "ext-shared" in response.json["detail"]
+    assert scim.get("/Users", filter='userName eq "carla@acme.example"').json["totalResults"] == 0
+
+
 def test_patch_in_entra_default_dialect(scim, dbsession):
     user_id = scim.post("/Users", new_user()).json["id"]
     body = scim.patch(f"/Users/{user_id}", patch_op(
