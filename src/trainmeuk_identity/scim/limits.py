@@ -9,7 +9,13 @@ flood of bad tokens on a tenant's host fills its own keys, never the real token'
 
 Per process, per token:
 
-- at most ``max_concurrent`` requests run at once;
+- at most ``max_concurrent`` requests run at once, each counted by what it costs: a
+  token whose requests take more CPU than this process's average request (a moving
+  average of each, measured as the request thread's CPU time) counts each of them as
+  that many (at least one, at most the whole share), so an initial cycle of expensive
+  creations runs fewer at once beside other tenants' cheap reads, and as many as any
+  token when it has the process to itself (its requests then are the average); a
+  token's first request always runs;
 - up to ``max_queued`` more wait (no database work, no transaction) for that share,
   each for at most ``queue_timeout`` seconds;
 - past that, ``429 Too Many Requests`` with ``Retry-After`` and a SCIM Error body.
@@ -68,6 +74,9 @@ BUSY_RETRY_AFTER = 1  # seconds: a share frees up within a request's time
 PRUNE_EVERY = 60.0  # seconds between deletions of past windows (background thread)
 KEEP_WINDOWS_SECONDS = 120  # past windows kept this long, for anyone looking
 MAX_VERIFIED = 10_000  # tokens remembered per process as seen to authenticate
+#: Weight of a request's cost in the moving averages of what requests cost (per token,
+#: and over the process); about the last 20 requests count.
+COST_SMOOTHING = 0.1
 WARN_EVERY = 60.0  # seconds between warnings that the counts cannot be shared
 
 
@@ -116,6 +125,7 @@ class Admission:
     admitted: bool
     reason: str = ""  # "busy" or "rate" when refused
     retry_after: int = 0
+    units: float = 1.0  # how much of the token's share the admitted request takes
 
 
 @dataclass(frozen=True)
@@ -130,12 +140,14 @@ class Attribution:
 
 
 class _Share:
-    """One key's requests in this process: running, and waiting for a turn."""
+    """One key's requests in this process: running (and the units of the share they
+    take), and waiting for a turn."""
 
-    __slots__ = ("running", "turn", "waiting")
+    __slots__ = ("running", "turn", "used", "waiting")
 
     def __init__(self, lock: threading.Lock) -> None:
         self.running = 0
+        self.used = 0.0
         self.waiting = 0
         self.turn = threading.Condition(lock)
 
@@ -155,6 +167,8 @@ class ScimLimiter:
         self._unsynced: dict[str, int] = {}  # admitted here, not yet added to the table
         self._known: dict[str, int] = {}  # the table's total at this process's last sync
         self._verified: dict[str, Attribution] = {}
+        self._costs: dict[str, float] = {}  # key -> moving average of its requests' CPU seconds
+        self._mean_cost = 0.0  # the same over every request of this process
         self._thread: threading.Thread | None = None
         self._thread_pid = 0
         self._stop = threading.Event()
@@ -184,6 +198,23 @@ class ScimLimiter:
 
     # -- admission ----------------------------------------------------------------------
 
+    def units(self, key: str) -> float:
+        """How much of ``key``'s share one of its requests takes: what its requests cost
+        relative to this process's average request, at least 1, at most the whole share."""
+        cost, mean = self._costs.get(key), self._mean_cost
+        if not cost or not mean:
+            return 1.0
+        return min(max(cost / mean, 1.0), float(max(self.limits.max_concurrent, 1)))
+
+    def _learn_cost(self, key: str, cost: float) -> None:
+        """Add one request's CPU seconds to ``key``'s and the process's averages (lock held)."""
+        if key not in self._costs and len(self._costs) >= MAX_VERIFIED:
+            self._costs.clear()
+        previous = self._costs.get(key)
+        self._costs[key] = cost if previous is None else previous + COST_SMOOTHING * (cost - previous)
+        mean = self._mean_cost
+        self._mean_cost = cost if not mean else mean + COST_SMOOTHING * (cost - mean)
+
     def _roll(self, now: float) -> int:
         window = int(now // self.limits.rate_window) * self.limits.rate_window
         if window != self._window:
@@ -212,12 +243,15 @@ class ScimLimiter:
             try:
                 while True:
                     rate_wait = self._rate_wait(key, self.clock())
-                    free = not limits.max_concurrent or share.running < limits.max_concurrent
+                    units = self.units(key)
+                    free = (not limits.max_concurrent or not share.running
+                            or share.used + units <= limits.max_concurrent)
                     if free and not rate_wait:
                         share.running += 1
+                        share.used += units
                         if count and limits.per_window:
                             self._unsynced[key] = self._unsynced.get(key, 0) + 1
-                        return Admission(True)
+                        return Admission(True, units=units)
                     remaining = deadline - time.monotonic()
                     if ((not queued and share.waiting >= limits.max_queued)
                             or remaining <= 0 or rate_wait > remaining):
@@ -231,17 +265,22 @@ class ScimLimiter:
             finally:
                 if queued:
                     share.waiting -= 1
-                    if share.running < limits.max_concurrent and share.waiting:
+                    if share.used < limits.max_concurrent and share.waiting:
                         share.turn.notify()  # a turn this waiter did not take
                 if not share.running and not share.waiting:
                     self._shares.pop(key, None)
 
-    def release(self, key: str) -> None:
+    def release(self, key: str, units: float = 1.0, cost: float | None = None) -> None:
+        """A request of ``key`` admitted with ``units`` has finished, having used
+        ``cost`` seconds of CPU (None: not measured)."""
         with self._lock:
+            if cost is not None:
+                self._learn_cost(key, cost)
             share = self._shares.get(key)
             if share is None:
                 return
             share.running -= 1
+            share.used = max(share.used - units, 0.0) if share.running else 0.0
             if share.waiting:
                 share.turn.notify()
             elif not share.running:
@@ -413,10 +452,11 @@ def scim_limits_tween_factory(handler: Callable[[Request], Response], registry: 
                      admission.reason)
             return scim_error_response(429, _refusal_detail(limits, admission),
                                        headers={"Retry-After": str(admission.retry_after)})
+        started = time.thread_time()  # this request's CPU: gthread runs it on one thread
         try:
             response = handler(request)
         finally:
-            limiter.release(key)
+            limiter.release(key, admission.units, time.thread_time() - started)
         _learn(limiter, request, key, response)
         return response
 

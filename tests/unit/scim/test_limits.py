@@ -132,3 +132,51 @@ def test_counts_not_shared_for_want_of_a_database_are_kept_and_requests_go_on():
     assert limits.admit("a").admitted
     limits.release("a")
     engine.dispose()
+
+
+def learn(limits: ScimLimiter, key: str, cost: float, times: int = 30) -> None:
+    """``times`` finished requests of ``key``, each having used ``cost`` CPU seconds."""
+    for _ in range(times):
+        assert limits.admit(key).admitted
+        limits.release(key, cost=cost)
+
+
+def test_a_token_whose_requests_cost_more_than_the_average_runs_fewer_at_once():
+    limits = limiter(max_concurrent=2, max_queued=4, queue_timeout=0.05, rate_limit=0)
+    learn(limits, "cheap", 0.002)
+    learn(limits, "creations", 0.012)
+    learn(limits, "cheap", 0.002)  # the others' reads keep the average low
+    assert limits.units("cheap") == 1.0
+    assert 1.0 < limits.units("creations") <= 2.0
+    # The expensive token runs one request; its second waits for it (here: past the timeout).
+    first = limits.admit("creations")
+    assert first.admitted and first.units == limits.units("creations")
+    assert limits.admit("creations") == Admission(False, "busy", 1)
+    # The cheap token still runs its whole share.
+    assert limits.admit("cheap").admitted and limits.admit("cheap").admitted
+    limits.release("creations", first.units)
+    assert limits.admit("creations").admitted  # its turn came back with the release
+    for key in ("cheap", "cheap", "creations"):
+        limits.release(key)
+    assert limits._shares == {}
+
+
+def test_a_token_alone_runs_its_whole_share_however_much_its_requests_cost():
+    limits = limiter(max_concurrent=2, max_queued=4, queue_timeout=0.05, rate_limit=0)
+    learn(limits, "creations", 0.012, times=60)  # the process's average is its own
+    assert limits.units("creations") == pytest.approx(1.0)
+    assert limits.admit("creations").admitted and limits.admit("creations").admitted
+    limits.release("creations")
+    limits.release("creations")
+
+
+def test_a_request_costlier_than_the_whole_share_still_runs_one_at_a_time():
+    limits = limiter(max_concurrent=2, max_queued=4, queue_timeout=0.05, rate_limit=0)
+    learn(limits, "cheap", 0.001, times=60)
+    learn(limits, "huge", 1.0, times=1)
+    assert limits.units("huge") == 2.0  # capped at the share
+    admission = limits.admit("huge")
+    assert admission.admitted  # a token's first request always runs
+    assert limits.admit("huge") == Admission(False, "busy", 1)
+    limits.release("huge", admission.units)
+    assert limits._shares == {}
