@@ -9,13 +9,13 @@ flood of bad tokens on a tenant's host fills its own keys, never the real token'
 
 Per process, per token:
 
-- at most ``max_concurrent`` requests run at once, each counted by what it costs: a
-  token whose requests take more CPU than this process's average request (a moving
-  average of each, measured as the request thread's CPU time) counts each of them as
-  that many (at least one, at most the whole share), so an initial cycle of expensive
-  creations runs fewer at once beside other tenants' cheap reads, and as many as any
-  token when it has the process to itself (its requests then are the average); a
-  token's first request always runs;
+- at most ``max_concurrent`` requests run at once, each counted by what it costs while
+  other tokens' requests run or wait in this process: a token whose requests take
+  clearly more CPU than this process's average request (moving averages, measured as
+  the request thread's CPU time; :data:`COSTLY` times or more) counts each of them as
+  that many (at most the whole share), so an initial cycle of expensive creations runs
+  fewer at once beside other tenants' reads; with nobody else to share with, or with
+  requests near the average, each counts as one. A token's first request always runs;
 - up to ``max_queued`` more wait (no database work, no transaction) for that share,
   each for at most ``queue_timeout`` seconds;
 - past that, ``429 Too Many Requests`` with ``Retry-After`` and a SCIM Error body.
@@ -77,6 +77,9 @@ MAX_VERIFIED = 10_000  # tokens remembered per process as seen to authenticate
 #: Weight of a request's cost in the moving averages of what requests cost (per token,
 #: and over the process); about the last 20 requests count.
 COST_SMOOTHING = 0.1
+#: A token's requests are counted by their cost only from this many times the average:
+#: tokens sending much the same mix keep their whole share, and noise moves nothing.
+COSTLY = 1.25
 WARN_EVERY = 60.0  # seconds between warnings that the counts cannot be shared
 
 
@@ -199,12 +202,17 @@ class ScimLimiter:
     # -- admission ----------------------------------------------------------------------
 
     def units(self, key: str) -> float:
-        """How much of ``key``'s share one of its requests takes: what its requests cost
-        relative to this process's average request, at least 1, at most the whole share."""
+        """How much of ``key``'s share one of its requests takes when others compete: what
+        its requests cost relative to this process's average request if that is
+        :data:`COSTLY` or more (at most the whole share), else 1."""
         cost, mean = self._costs.get(key), self._mean_cost
-        if not cost or not mean:
+        if not cost or not mean or cost < COSTLY * mean:
             return 1.0
-        return min(max(cost / mean, 1.0), float(max(self.limits.max_concurrent, 1)))
+        return min(cost / mean, float(max(self.limits.max_concurrent, 1)))
+
+    def _contended(self, key: str) -> bool:
+        """Whether another token's requests run or wait in this process (lock held)."""
+        return any(other != key for other in self._shares)
 
     def _learn_cost(self, key: str, cost: float) -> None:
         """Add one request's CPU seconds to ``key``'s and the process's averages (lock held)."""
@@ -243,7 +251,7 @@ class ScimLimiter:
             try:
                 while True:
                     rate_wait = self._rate_wait(key, self.clock())
-                    units = self.units(key)
+                    units = self.units(key) if self._contended(key) else 1.0
                     free = (not limits.max_concurrent or not share.running
                             or share.used + units <= limits.max_concurrent)
                     if free and not rate_wait:

@@ -141,19 +141,20 @@ def learn(limits: ScimLimiter, key: str, cost: float, times: int = 30) -> None:
         limits.release(key, cost=cost)
 
 
-def test_a_token_whose_requests_cost_more_than_the_average_runs_fewer_at_once():
+def test_a_token_whose_requests_cost_more_than_the_average_runs_fewer_at_once_beside_others():
     limits = limiter(max_concurrent=2, max_queued=4, queue_timeout=0.05, rate_limit=0)
     learn(limits, "cheap", 0.002)
     learn(limits, "creations", 0.012)
     learn(limits, "cheap", 0.002)  # the others' reads keep the average low
     assert limits.units("cheap") == 1.0
     assert 1.0 < limits.units("creations") <= 2.0
+    assert limits.admit("cheap").admitted  # another tenant is at work
     # The expensive token runs one request; its second waits for it (here: past the timeout).
     first = limits.admit("creations")
     assert first.admitted and first.units == limits.units("creations")
     assert limits.admit("creations") == Admission(False, "busy", 1)
     # The cheap token still runs its whole share.
-    assert limits.admit("cheap").admitted and limits.admit("cheap").admitted
+    assert limits.admit("cheap").admitted
     limits.release("creations", first.units)
     assert limits.admit("creations").admitted  # its turn came back with the release
     for key in ("cheap", "cheap", "creations"):
@@ -161,13 +162,27 @@ def test_a_token_whose_requests_cost_more_than_the_average_runs_fewer_at_once():
     assert limits._shares == {}
 
 
-def test_a_token_alone_runs_its_whole_share_however_much_its_requests_cost():
+def test_a_costly_token_with_nobody_else_at_work_runs_its_whole_share():
     limits = limiter(max_concurrent=2, max_queued=4, queue_timeout=0.05, rate_limit=0)
-    learn(limits, "creations", 0.012, times=60)  # the process's average is its own
-    assert limits.units("creations") == pytest.approx(1.0)
-    assert limits.admit("creations").admitted and limits.admit("creations").admitted
+    learn(limits, "creations", 0.012)
+    learn(limits, "cheap", 0.002)  # others' reads, finished: nobody else at work now
+    assert limits.units("creations") > 1.0
+    first, second = limits.admit("creations"), limits.admit("creations")
+    assert first.admitted and second.admitted and first.units == second.units == 1.0
     limits.release("creations")
     limits.release("creations")
+
+
+def test_tokens_near_the_average_keep_their_whole_share():
+    limits = limiter(max_concurrent=2, max_queued=4, queue_timeout=0.05, rate_limit=0)
+    learn(limits, "a", 0.0020)
+    learn(limits, "b", 0.0024)  # a little above the average: noise, not a burst
+    learn(limits, "a", 0.0020, times=5)
+    assert limits.units("b") == 1.0
+    assert limits.admit("a").admitted
+    assert limits.admit("b").admitted and limits.admit("b").admitted
+    for key in ("a", "b", "b"):
+        limits.release(key)
 
 
 def test_a_request_costlier_than_the_whole_share_still_runs_one_at_a_time():
@@ -175,8 +190,10 @@ def test_a_request_costlier_than_the_whole_share_still_runs_one_at_a_time():
     learn(limits, "cheap", 0.001, times=60)
     learn(limits, "huge", 1.0, times=1)
     assert limits.units("huge") == 2.0  # capped at the share
+    assert limits.admit("cheap").admitted
     admission = limits.admit("huge")
     assert admission.admitted  # a token's first request always runs
     assert limits.admit("huge") == Admission(False, "busy", 1)
     limits.release("huge", admission.units)
+    limits.release("cheap")
     assert limits._shares == {}
