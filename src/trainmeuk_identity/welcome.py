@@ -24,14 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import mail
 from .auth import SET_PASSWORD_PATH
 from .auth.password_links import SET_PASSWORD_LINK_LIFETIME, TOKEN_PLACEHOLDER
-from .models import ProviderConnection, Tenant, TenantScope, User
-from .models.scoping import TENANT
+from .connections import sso_providers
+from .models import Tenant, TenantScope, User
 from .providers import HookServices, hookimpl
 
 log = logging.getLogger(__name__)
@@ -51,21 +50,11 @@ def recipient_of(user: User) -> str | None:
     return user.user_name if "@" in user.user_name else None
 
 
-#: The providers a tenant has SSO switched on for (names only: every provisioned account
-#: is welcomed, so this is read once per account created); built once per process.
-_SSO_PROVIDERS = (select(ProviderConnection.provider)
-                  .where(ProviderConnection.tenant_id == TENANT, ProviderConnection.sso_enabled.is_(True))
-                  .order_by(ProviderConnection.provider))
-
-
 def sso_button_labels(scope: TenantScope, providers: Any) -> list[str]:
     """"Sign in with ..." for each provider this tenant has SSO switched on for."""
-    labels = []
-    for name in scope.read(_SSO_PROVIDERS).scalars():
-        provider = providers.get(name, offering="sso") if providers is not None else None
-        if provider is not None:
-            labels.append(f"Sign in with {provider.button_label}")
-    return labels
+    if providers is None:
+        return []
+    return [f"Sign in with {provider.button_label}" for provider in sso_providers(scope, providers)]
 
 
 def compose(tenant: Tenant, user: User, *, login_url: str, sso_labels: list[str],

@@ -13,6 +13,7 @@ from pyramid.view import view_config
 
 from ..accounts import find_by_login, set_password
 from ..audit import record as audit
+from ..connections import sso_providers
 from ..crypto import hash_token
 from ..folding import fold
 from ..models import PasswordToken, TenantScope, User
@@ -61,22 +62,11 @@ def next_param(request: Request, source: str = "params") -> str:
 
 def sso_buttons(request: Request) -> list[dict[str, str]]:
     """The "Sign in with ..." buttons of the providers this tenant has SSO enabled for."""
-    from ..models import ProviderConnection
-
-    connections = request.dbsession.scalars(
-        request.scope.select(ProviderConnection).where(ProviderConnection.sso_enabled.is_(True))
-    ).all()
-    buttons = []
-    for connection in sorted(connections, key=lambda c: c.provider):
-        provider = request.providers.get(connection.provider, offering="sso")
-        if provider is not None:
-            buttons.append({
-                "label": f"Sign in with {provider.button_label}",
-                "url": request.route_path("sso.login", provider=provider.name),
-                "provider": provider.name,
-                "button_label": provider.button_label,
-            })
-    return buttons
+    return [{"label": f"Sign in with {provider.button_label}",
+             "url": request.route_path("sso.login", provider=provider.name),
+             "provider": provider.name,
+             "button_label": provider.button_label}
+            for provider in sso_providers(request.scope, request.providers)]
 
 
 def login_page(request: Request, *, email: str = "", error: str | None = None,
