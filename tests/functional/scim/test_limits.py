@@ -184,3 +184,21 @@ def test_limits_are_off_when_set_to_zero(make_app, tenant, session_factory):
     for _ in range(CEILING * 2):
         scim.get("/Users")
     assert app.registry["scim_limits"].sync() == 0
+
+
+def test_the_limiter_learns_what_each_tokens_requests_cost_from_the_requests_it_serves(
+        make_app, tenant, other_tenant, session_factory):
+    """The share is counted by cost (decision 0012): the tween measures each request's
+    CPU and gives it to the limiter, per token."""
+    app = make_app()
+    acme_token = enable_scim(session_factory, tenant)
+    globex_token = enable_scim(session_factory, other_tenant)
+    acme = ScimClient(tenant_app(app, tenant), acme_token)
+    globex = ScimClient(tenant_app(app, other_tenant), globex_token)
+    limiter = app.registry["scim_limits"]
+    assert limiter._mean_cost == 0.0
+    acme.post("/Users", new_user("cost@acme.example"))
+    globex.get("/Users")
+    costs = limiter._costs
+    assert costs[hash_token(acme_token)] > 0 and costs[hash_token(globex_token)] > 0
+    assert limiter._mean_cost > 0

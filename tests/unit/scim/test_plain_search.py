@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from pyramid.request import Request
 from scim2_models import Context, SCIMException, ScimPolicy, SearchRequest
 
 from trainmeuk_identity.providers.entra.scim import entra_policy
@@ -85,3 +86,14 @@ def test_a_lookup_as_providers_send_it_takes_the_shortcut(text: str) -> None:
 ])
 def test_anything_else_is_left_to_the_library(text: str) -> None:
     assert protocol._plain_search(UserResource, text) is None
+
+
+def test_a_lookup_query_is_answered_by_the_shortcut_without_the_providers_policy():
+    """``GET /Users?filter=...`` alone takes the shortcut: it never asks for the
+    provider's policy (``request.scim``), which only the library's validation needs."""
+    request = Request.blank("/scim/entra/v2/Users?filter=userName%20eq%20%22kim@acme.example%22")
+    search = protocol.search_from_query(request, UserResource)
+    assert search.model_dump() == library(UserResource, 'userName eq "kim@acme.example"', POLICIES[0]).model_dump()
+    with pytest.raises(AttributeError):  # anything else goes to the library, with the policy
+        protocol.search_from_query(Request.blank("/scim/entra/v2/Users?filter=active%20eq%20true"),
+                                   UserResource)
