@@ -19,6 +19,7 @@ from ..settings import DEFAULT_POOL_OVERFLOW, DEFAULT_THREADS
 from .audit import AuditEvent
 from .connection import ProviderConnection, ScimToken
 from .credentials import LoginFailure, PasswordToken
+from .cursors import use_lazy_description
 from .group import Group, GroupMember
 from .isolation import APP_ROLE, CROSS_TENANT_ROLE, run_as
 from .meta import Base, metadata
@@ -129,6 +130,8 @@ def get_engine(settings: dict[str, Any], prefix: str = "sqlalchemy.", *,
         _configure_sqlite(engine, immediate=not read_only)
     else:
         event.listen(engine, "handle_error", _retry_after_disconnect)
+        if engine.dialect.driver == "psycopg":
+            event.listen(engine, "connect", use_lazy_description)
         if role is not None:
             run_as(engine, role)
     _ENGINES.add(engine)
