@@ -5,7 +5,13 @@ Entra initial cycle as fast as its clients allow (for each user the matching que
 then ``POST /Users``, then a group per client filled 50 members per ``PATCH``), waiting
 out ``429`` + ``Retry-After`` as Entra does. Printed: the three tenants' throughput with
 the cycle over alone, their p99 alone and with it, their failures, and the cycling
-tenant's rate and 429 count."""
+tenant's rate and 429 count.
+
+Then the other side of the share weighted by cost (decision 0012): the cycle alone, and
+the cycle beside a trickle (one steady client of one other tenant). A cycle's requests
+count for more of its share only while another tenant is at work, so a trickle should
+take from the cycle no more than the CPU the trickle itself uses. Printed: the cycle's
+rate in both, their ratio, and the trickle's rate and p99."""
 
 from __future__ import annotations
 
@@ -61,5 +67,34 @@ def run_fairness(app: Any, tenants: list[Any], args: Any, tag: str, out: Any) ->
         out.say(line.replace("**", ""))
     out.md(*[f"- {line}" for line in lines], "", "Initial-cycle tenant's requests:", "",
            *op_table_markdown(both, "cycle"), "")
+    lone, trickled = _cycle_beside_a_trickle(app, steady[0], burst, args, tag, out)
     tokens = {host(t): t.token for t in tenants}
-    out.isolation(check(app.port, tokens, alone.outcome.created + both.outcome.created))
+    out.isolation(check(app.port, tokens, alone.outcome.created + both.outcome.created
+                        + lone.outcome.created + trickled.outcome.created))
+
+
+def _cycle_beside_a_trickle(app: Any, other: Any, burst: Any, args: Any, tag: str, out: Any) -> tuple[Any, Any]:
+    """The cycling tenant's rate alone and beside one client of ``other``."""
+    runs = []
+    for label, specs, suffix in (
+            ("initial cycle alone", [], "l"),
+            (f"initial cycle beside one client of {other.subdomain}",
+             steady_specs([other], 1, app.port, tag + "t", seed=200), "m")):
+        out.say(f"\n== {label}: {args.cycle_clients} cycle clients of {burst.subdomain}, "
+                f"{args.warmup:.0f} s warm-up, {args.seconds:.0f} s measured")
+        m = measure(app, specs + cycle_specs(burst, args.cycle_clients, args.cycle_users, app.port,
+                                             tag + suffix),
+                    processes=args.processes, warmup=args.warmup, seconds=args.seconds)
+        for line in op_table_text(m, "cycle"):
+            out.say(line)
+        out.md(f"**{label}**:", "", *op_table_markdown(m, "cycle"), "")
+        runs.append(m)
+    lone, trickled = runs
+    ratio = trickled.rate("cycle") / lone.rate("cycle") if lone.rate("cycle") else 0.0
+    line = (f"Initial cycle beside a trickle / alone: **{ratio:.2f}** ({trickled.rate('cycle'):.1f} / "
+            f"{lone.rate('cycle'):.1f} requests/s, {lone.errors('cycle').get(429, 0)} and "
+            f"{trickled.errors('cycle').get(429, 0)} × 429); the trickle: {trickled.rate():.1f} "
+            f"requests/s, p99 {trickled.p(99):.0f} ms, failures {errors_text(trickled.errors())}")
+    out.say("\n" + line.replace("**", ""))
+    out.md(f"- {line}", "")
+    return lone, trickled

@@ -34,7 +34,9 @@ Options:
                        memory after 1,000 and after N and the change; no ceiling
   --fairness           3 tenants' steady mix alone, then while a 4th tenant runs an
                        initial cycle (--cycle-clients 8, --cycle-users 10000), waiting
-                       out 429s; prints the others' throughput ratio, p99s, failures
+                       out 429s; prints the others' throughput ratio, p99s, failures;
+                       then the cycle alone and beside one client of another tenant
+                       (a trickle), and the cycle's rate in both
   --record             append the figures to bench/RESULTS.md (make bench-load does)
   TRAINMEUK_BENCH_POSTGRES  the PostgreSQL server (default postgres@127.0.0.1:5432)
 """
