@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, String, bindparam, event, select
+from sqlalchemy import Select, String, Update, bindparam, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from . import isolation
 from .meta import TenantScoped
+from .transactions import mark_changed
 
 T = TypeVar("T", bound=TenantScoped)
 
@@ -128,6 +129,18 @@ class TenantScope:
         no flush first (for reads that follow no write). The statement restricts itself
         to :data:`TENANT`; a session bound to another tenant refuses, as
         :meth:`execute` does."""
+        return self._on_connection(statement, values)
+
+    def write(self, statement: Update, **values: Any) -> Any:
+        """Run a Core UPDATE restricted to :data:`TENANT` for this tenant, as :meth:`read`
+        runs a query: on the session's connection, in its transaction, with nothing of
+        the session flushed first; for changes made without mapped objects, where the
+        request has no pending change of its own. Returns the result (``rowcount``)."""
+        result = self._on_connection(statement, values)
+        mark_changed(self.session)  # else the transaction manager would not commit it
+        return result
+
+    def _on_connection(self, statement: Any, values: dict[str, Any]) -> Any:
         bound = self.session.info.get(_TENANT_KEY)
         if bound is not None and bound != self.tenant_id:
             raise CrossTenantRead("a prepared statement ran for another tenant than the session's")

@@ -68,3 +68,13 @@ def joined_session(factory: sessionmaker[Any], transaction_manager: Any,
     _listen_once(factory)
     events = ZopeTransactionEvents(transaction_manager=transaction_manager)
     return factory(info={**(info or {}), _EVENTS_KEY: events})
+
+
+def mark_changed(session: Session) -> None:
+    """Tell ``session``'s transaction manager that it wrote through Core, on its
+    connection: zope.sqlalchemy commits a session only if it knows the session wrote,
+    and only flushes and ORM statements tell it themselves. Nothing for a session
+    joined to no manager."""
+    events = session.info.get(_EVENTS_KEY)
+    if events is not None:
+        events.mark_changed(session)

@@ -59,9 +59,14 @@ class ScimRequest:
         """Announce a change after commit (``user_provisioned`` and friends)."""
         self.request.notify(hook, tenant=self.request.tenant, provider=self.provider_name, **kwargs)
 
+    def listens(self, hook: str) -> bool:
+        """Whether any plugin implements the event hook ``hook``."""
+        return bool(getattr(self.request.registry["plugin_manager"].hook, hook).get_hookimpls())
+
     @cached_property
     def users(self) -> UserStore:
-        return UserStore(self.request.scope, self.provider_name, self.users_url, self.notify)
+        return UserStore(self.request.scope, self.provider_name, self.users_url, self.notify,
+                         self.listens)
 
     @cached_property
     def groups(self) -> GroupStore:

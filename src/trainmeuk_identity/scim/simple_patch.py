@@ -9,11 +9,13 @@ about half the CPU of the request, while the change itself is a few values set.
 :func:`replacements` recognises exactly that shape: a body of ``schemas`` (the PatchOp
 message alone) and ``Operations``, each operation ``op`` replace (any case), a ``path``
 naming one of :data:`TARGETS` (any case) and a ``value`` that is a non-empty string
-within the attribute's column size; for an attribute inside ``name`` or the enterprise
-extension, the user must already have that complex attribute. Anything
-else gives None and the caller takes the library's path, which then also gives any
-error. :func:`apply` makes the replacements on the row's column and on its stored
-representation, as the library's path would have left them.
+within the attribute's column size. Anything else gives None and the caller takes the
+library's path, which then also gives any error. :func:`fits` then checks the account:
+for an attribute inside ``name`` or the enterprise extension, the user must already
+have that complex attribute (else the library builds it). :func:`apply` makes the
+replacements on the row's columns and on its stored representation, as the library's
+path would have left them; the row is the account as read (:class:`.mapping.UserRow`),
+which the store then writes in one UPDATE, or a mapped :class:`User`.
 
 ``tests/unit/scim/test_simple_patch.py`` checks with hypothesis that both paths leave the
 same columns, the same stored representation and the same response, and report a
@@ -27,7 +29,7 @@ from typing import Any, NamedTuple
 from scim2_models import PatchOp
 
 from ..models import User
-from .mapping import ENTERPRISE, PRIVATE_KEYS, column_length
+from .mapping import ENTERPRISE, PRIVATE_KEYS, UserRow, column_length
 
 PATCH_OP = str(PatchOp.__schema__)
 
@@ -62,10 +64,10 @@ _OPERATION_KEYS = {"op", "path", "value"}
 Replacements = list[tuple[Target, str]]
 
 
-def replacements(payload: dict[str, Any], before: dict[str, Any]) -> Replacements | None:
-    """The (attribute, value) pairs of a PATCH body (as the provider normalised it) for a
-    user whose payload is ``before`` (:func:`.mapping.user_payload`); None if it is not
-    that simple."""
+def replacements(payload: dict[str, Any]) -> Replacements | None:
+    """The (attribute, value) pairs of a PATCH body (as the provider normalised it); None
+    if it is not that simple. Read before the account is, so that the account is read
+    once, as a row or as a mapped object, whichever path the body takes."""
     if payload.keys() != _BODY_KEYS or payload["schemas"] != [PATCH_OP]:
         return None
     operations = payload["Operations"]
@@ -81,13 +83,18 @@ def replacements(payload: dict[str, Any], before: dict[str, Any]) -> Replacement
         target = TARGETS.get(path.casefold())
         if target is None or type(value) is not str or not value or len(value) > target.limit:
             return None
-        if target.container is not None and type(before.get(target.container)) is not dict:
-            return None
         found.append((target, value))
     return found
 
 
-def apply(user: User, before: dict[str, Any], found: Replacements) -> bool:
+def fits(found: Replacements, before: dict[str, Any]) -> bool:
+    """True if ``found`` can be applied directly to the user whose payload is ``before``
+    (:func:`.mapping.user_payload`): each complex attribute it changes is there."""
+    return all(target.container is None or type(before.get(target.container)) is dict
+               for target, _ in found)
+
+
+def apply(user: User | UserRow, before: dict[str, Any], found: Replacements) -> bool:
     """Make the replacements on ``user``'s columns and stored representation; False,
     touching nothing, when each value is already the account's.
 
@@ -107,4 +114,4 @@ def apply(user: User, before: dict[str, Any], found: Replacements) -> bool:
     return True
 
 
-__all__ = ["PATCH_OP", "TARGETS", "Target", "apply", "replacements"]
+__all__ = ["PATCH_OP", "TARGETS", "Target", "apply", "fits", "replacements"]

@@ -88,16 +88,20 @@ class UserItem(_UserViews):
 
     @view_config(request_method="PATCH")
     def patch(self) -> Response:
-        user = self.store.get(self.user_id)
         payload = protocol.read_patch_body(self.request, "User")
-        before = self.store.payload(user)
-        # A cycle's everyday replacements are applied directly; the rest by the library.
-        found = simple_patch.replacements(payload, before)
+        # A cycle's everyday replacements are written directly to the row; the rest
+        # go through the library, on the account as a mapped object.
+        found = simple_patch.replacements(payload)
         if found is not None:
-            after = self.store.replace(user, found, before)
-        else:
-            patch = protocol.patch_operation(self.request, UserResource, payload)
-            after = self.store.patch(user, patch, self.scim.policy, before)
+            row = self.store.read(self.user_id)
+            before = self.store.payload(row)
+            if simple_patch.fits(found, before):
+                return self._patched(self.store.replace(row, found, before))
+        user = self.store.get(self.user_id)
+        patch = protocol.patch_operation(self.request, UserResource, payload)
+        return self._patched(self.store.patch(user, patch, self.scim.policy, self.store.payload(user)))
+
+    def _patched(self, after: dict[str, Any]) -> Response:
         params = protocol.response_parameters(self.request, UserResource)
         return protocol.respond(self._body(after, Context.RESOURCE_PATCH_RESPONSE, params))
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+from scim2_models import NotFoundException
 from sqlalchemy import select
 
-from trainmeuk_identity.models import User
+from trainmeuk_identity.models import TenantScope, User, bind_tenant
 from trainmeuk_identity.scim import simple_patch
+from trainmeuk_identity.scim.store import UserStore
 
 from ...support.scim import ENTERPRISE, ERROR, LIST_RESPONSE, new_user, patch_op
 
@@ -115,8 +118,9 @@ def test_everyday_replacements_answer_and_store_as_the_librarys_path(scim, dbses
     by_path_body = patch_op(
         *({"op": "Replace", "path": path, "value": value} for path, value in changes.items()))
     # The first body is the shape the direct path takes (for this user's payload), the other not.
-    assert simple_patch.replacements(by_path_body, by_path) is not None
-    assert simple_patch.replacements(patch_op({"op": "Replace", "value": changes}), by_value) is None
+    found = simple_patch.replacements(by_path_body)
+    assert found is not None and simple_patch.fits(found, by_path)
+    assert simple_patch.replacements(patch_op({"op": "Replace", "value": changes})) is None
     direct = scim.patch(f"/Users/{by_path['id']}", by_path_body).json
     library = scim.patch(f"/Users/{by_value['id']}", patch_op({"op": "Replace", "value": changes})).json
 
@@ -135,6 +139,26 @@ def test_everyday_replacements_answer_and_store_as_the_librarys_path(scim, dbses
     again = scim.patch(f"/Users/{by_path['id']}", patch_op(
         {"op": "Replace", "path": "title", "value": "Director"})).json
     assert again == direct
+
+
+def test_a_patch_does_not_bring_back_an_account_deleted_since_it_was_read(scim, session_factory, tenant):
+    """The everyday PATCH writes the row it read in one UPDATE; if a DELETE detached the
+    account in between, the UPDATE finds nothing and the PATCH answers 404 instead of
+    writing the old representation back over the detached one."""
+    user_id = scim.post("/Users", new_user("gil@acme.example")).json["id"]
+    found = simple_patch.replacements(patch_op({"op": "Replace", "path": "title", "value": "Chief"}))
+    with session_factory() as session:
+        bind_tenant(session, tenant.id)
+        store = UserStore(TenantScope(session, tenant.id), "entra", "https://x/Users",
+                          events=lambda *args, **kwargs: None)
+        row = store.read(user_id)
+        session.rollback()  # the read's transaction ends: the DELETE can run now
+        scim.delete(f"/Users/{user_id}")
+        with pytest.raises(NotFoundException):
+            store.replace(row, found, store.payload(row))
+        session.rollback()
+    scim.get(f"/Users/{user_id}", status=404)
+    assert scim.get("/Users", filter='userName eq "gil@acme.example"').json["totalResults"] == 0
 
 
 def test_manager_as_bare_string(scim):

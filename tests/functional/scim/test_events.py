@@ -36,7 +36,10 @@ class Recorder:
 
     @hookimpl
     def user_updated(self, tenant, user, provider, changed):
-        self.calls.append(("updated", user.user_name, {"changed": changed}))
+        # After commit, the account as it is now, its addresses loaded.
+        self.calls.append(("updated", user.user_name, {
+            "changed": changed, "now": (user.job_title, user.department, user.scim_provider),
+            "emails": [e.value for e in user.emails]}))
 
     @hookimpl
     def user_deactivated(self, tenant, user, provider, reason):
@@ -76,7 +79,9 @@ def test_account_lifecycle_events(events_app, recorder, tenant, scim_token):
     assert recorder.calls == [
         ("provisioning", "eve@acme.example", {"in transaction": True}),
         ("provisioned", "eve@acme.example", {"provider": "entra", "active": True}),
-        ("updated", "eve@acme.example", {"changed": ["title", "department"]}),
+        ("updated", "eve@acme.example", {"changed": ["title", "department"],
+                                         "now": ("Counsel", "Legal", "entra"),
+                                         "emails": ["eve@acme.example"]}),
         ("deactivated", "eve@acme.example", {"reason": "disabled"}),
         ("reactivated", "eve@acme.example", {}),
         ("deactivated", "eve@acme.example", {"reason": "deleted"}),

@@ -3,6 +3,9 @@ and each request of Entra's steady mix costs a small, fixed number of statements
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
+from trainmeuk_identity.models import User
 from trainmeuk_identity.scim import protocol
 
 from ...support.scim import CORE_GROUP, ENTERPRISE, new_user, patch_op
@@ -128,3 +131,23 @@ def test_no_model_class_is_built_per_request(scim):
         scim.patch("/Users/unknown-id", patch_op({"op": "replace", "path": "title", "value": "x"}),
                    status=404)
     assert protocol.parametrised.cache_info().misses == before.misses
+
+
+def test_an_everyday_patch_writes_the_row_without_loading_a_mapped_user(scim):
+    """Entra's everyday PATCH is read and written as a row (decision 0025); a PATCH the
+    library applies loads the account as a mapped object."""
+    user_id = scim.post("/Users", new_user("row@acme.example")).json["id"]
+    loaded: list[str] = []
+
+    def on_load(target, context):
+        loaded.append(target.id)
+
+    event.listen(User, "load", on_load)
+    try:
+        scim.patch(f"/Users/{user_id}", patch_op({"op": "Replace", "path": "title", "value": "Lead"}))
+        assert loaded == []
+        scim.patch(f"/Users/{user_id}", patch_op({"op": "Add", "path": "nickName", "value": "Ro"}))
+        assert loaded == [user_id]
+    finally:
+        event.remove(User, "load", on_load)
+    assert scim.get(f"/Users/{user_id}").json["title"] == "Lead"
