@@ -94,7 +94,8 @@ def _cycle_beside_a_trickle(app: Any, other: Any, burst: Any, args: Any, tag: st
     line = (f"Initial cycle beside a trickle / alone: **{ratio:.2f}** ({trickled.rate('cycle'):.1f} / "
             f"{lone.rate('cycle'):.1f} requests/s, {lone.errors('cycle').get(429, 0)} and "
             f"{trickled.errors('cycle').get(429, 0)} × 429); the trickle: {trickled.rate():.1f} "
-            f"requests/s, p99 {trickled.p(99):.0f} ms, failures {errors_text(trickled.errors())}")
+            f"requests/s, p99 {trickled.p(99):.0f} ms, failures {errors_text(trickled.errors())}; "
+            f"together {trickled.rate('cycle') + trickled.rate():.1f} requests/s")
     out.say("\n" + line.replace("**", ""))
     out.md(f"- {line}", "")
     return lone, trickled

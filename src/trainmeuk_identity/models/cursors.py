@@ -11,7 +11,7 @@ half the driver's cost of the SCIM caller lookup (decision 0027).
 :class:`LazyDescriptionCursor` answers with a :class:`Description`: a sequence of the
 same :class:`psycopg.Column` objects, built from the result it was taken from the first
 time anything reads an item or iterates, and then kept. Its length needs no columns.
-``tests/unit/test_cursors.py`` checks it against psycopg's own description, also after
+``tests/functional/test_cursors.py`` checks it against psycopg's own description, also after
 the cursor has moved on to another result.
 """
 

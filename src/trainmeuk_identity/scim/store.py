@@ -114,12 +114,12 @@ _CLASH_OF_USER_NAME_OR_EXTERNAL_ID = _CLASHES.where(
     or_(User.user_name_key == _USER_NAME_KEY, User.external_id == _EXTERNAL_ID))
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=128)  # every set simple_patch can write: 63 × with or without updated_at
 def _update_user(attributes: tuple[str, ...]) -> Update:
     """UPDATE of a visible user of the tenant (:data:`TENANT`, ``user_id``) setting the
     named attributes, each to the value bound as ``new_<attribute>``; built once per set
-    of attributes (a PATCH's everyday replacements set a handful of sets). A user that
-    a DELETE detached meanwhile is not visible and is not updated."""
+    of attributes (Entra's everyday PATCHes use a handful of sets). A user that a DELETE
+    detached meanwhile is not visible and is not updated."""
     columns = User.__mapper__.columns
     return (update(User.__table__)
             .where(User.tenant_id == TENANT, User.id == _USER_ID, visible())
