@@ -37,7 +37,7 @@ MAX_ATTEMPTS = 20
 POLL_SECONDS = 30.0
 BATCH_SIZE = 20
 #: After a wake, how long the worker waits for more messages to claim with it.
-COALESCE_SECONDS = 0.2
+COALESCE_SECONDS = 1.0
 
 
 def enqueue(session: Session, *, recipient: str, subject: str, body_text: str,
