@@ -118,8 +118,8 @@ _CLASH_OF_USER_NAME_OR_EXTERNAL_ID = _CLASHES.where(
 def _update_user(attributes: tuple[str, ...]) -> Update:
     """UPDATE of a visible user of the tenant (:data:`TENANT`, ``user_id``) setting the
     named attributes, each to the value bound as ``new_<attribute>``; built once per set
-    of attributes (Entra's everyday PATCHes use a handful of sets). A user that a DELETE
-    detached meanwhile is not visible and is not updated."""
+    of attributes (a provisioning cycle's everyday PATCHes use a handful). A user that a
+    DELETE detached meanwhile is not visible and is not updated."""
     columns = User.__mapper__.columns
     return (update(User.__table__)
             .where(User.tenant_id == TENANT, User.id == _USER_ID, visible())
