@@ -1,9 +1,11 @@
 """Outgoing mail through an outbox table, delivered by a background worker.
 
 ``enqueue`` adds a message to the outbox in the caller's transaction, so a message
-exists only if the change that caused it committed. The worker (one thread per
-process) claims due messages, sends them over SMTP and retries failures with
-backoff; an SMTP outage therefore never fails or slows a request. A message that
+exists only if the change that caused it committed. The worker claims due messages,
+sends them over SMTP and retries failures with backoff; an SMTP outage therefore
+never fails or slows a request. It is a thread of the one process that serves
+(development, tests) or, under the production server, a process of its own beside the
+request workers, which wake it through a :class:`Doorbell` (``serving.py``). A message that
 carries a set-password link is queued without its token: the worker mints one as it
 claims the message for a delivery attempt (``auth/password_links.py``), so the token
 exists only in the hash table and in the mail that was sent.
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
+import select as fd_select
+import signal
 import threading
 import weakref
 from datetime import timedelta
@@ -63,6 +67,40 @@ class _Claimed(NamedTuple):
     problem: str | None = None  # why it cannot be sent (not attempted, retried later)
 
 
+class Doorbell:
+    """How request processes wake a mail process: a pipe made before the server forks,
+    so every process it forks holds both ends. Ringing writes a byte and never blocks
+    (when the pipe is full, wakes are pending already); waiting reads them all. It
+    stands in for the worker's ``threading.Event`` (``set``, ``wait``, ``clear``)."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+
+    def set(self) -> None:
+        try:
+            os.write(self._write, b"\0")
+        except BlockingIOError:
+            pass
+
+    def wait(self, timeout: float | None = None) -> bool:
+        ready, _, _ = fd_select.select([self._read], [], [], timeout)
+        self.clear()
+        return bool(ready)
+
+    def clear(self) -> None:
+        try:
+            while os.read(self._read, 4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def close(self) -> None:
+        os.close(self._read)
+        os.close(self._write)
+
+
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
@@ -77,7 +115,8 @@ class MailWorker:
         self.sender = sender
         self.poll_seconds = poll_seconds
         self.enabled = False  # runs in every process of this app (see _after_fork)
-        self._wake = threading.Event()
+        self.doorbell: Doorbell | None = None  # set when a mail process delivers instead
+        self._wake: threading.Event | Doorbell = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         _WORKERS.add(self)
@@ -97,26 +136,44 @@ class MailWorker:
 
     def _halt(self) -> None:
         self._stop.set()
-        self._wake.set()
         if self._thread is not None:
+            self._wake.set()
             self._thread.join(timeout=10)
 
-    def hand_over_to_children(self) -> None:
-        """Stop this process's thread but let forked children start their own: what a
-        server master does before forking its workers (see serving.py)."""
+    def hand_over_to_process(self, doorbell: Doorbell) -> None:
+        """What a server master does before it forks: stop this process's thread, and
+        let the processes it forks wake the one mail process through ``doorbell`` rather
+        than each start a thread (see serving.py)."""
         self._halt()
+        self.doorbell = doorbell
+        self._wake = doorbell
 
     def wake(self) -> None:
         self._wake.set()
 
     def _after_fork(self) -> None:
-        """In a forked child (a server worker process): the parent's thread does not
-        exist here and its events may be mid-use, so start over with new ones."""
-        self._wake = threading.Event()
+        """In a forked child: the parent's thread does not exist here and its events
+        may be mid-use, so start over with new ones; unless a mail process delivers,
+        when the doorbell (made to cross forks) stays and no thread starts."""
         self._stop = threading.Event()
         self._thread = None
+        if self.doorbell is not None:
+            return
+        self._wake = threading.Event()
         if self.enabled:
             self.start()
+
+    def run_as_process(self, parent: int, check_seconds: float = 5.0) -> None:
+        """The main thread of a mail process that ``parent`` forked: deliver in a thread
+        until SIGTERM, SIGINT or SIGQUIT arrives or ``parent`` is gone, then stop as a
+        worker process does, finishing the message in hand. The signals are taken
+        synchronously, so nothing runs inside a signal handler."""
+        stop_signals = {signal.SIGTERM, signal.SIGINT, signal.SIGQUIT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)  # the thread inherits it
+        self.start()
+        while os.getppid() == parent and signal.sigtimedwait(stop_signals, check_seconds) is None:
+            pass
+        self.stop()
 
     def _run(self, stop: threading.Event) -> None:
         while not stop.is_set():

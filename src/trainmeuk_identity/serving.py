@@ -5,10 +5,15 @@ egg:trainmeuk-identity#gunicorn``), so production still starts with ``pserve
 production.ini``. pserve loads the application in the master process first and then
 calls :func:`serve` with it; gunicorn forks the workers from that master. What must
 not cross a fork is taken care of where it lives: the database engine drops its
-pooled connections in every child (:mod:`trainmeuk_identity.models`) and the mail
-worker thread starts afresh in every child (:mod:`trainmeuk_identity.mail`). Here the
-master stops its own mail thread and closes its connections before any fork, so no
-worker inherits a thread or a socket.
+pooled connections in every child (:mod:`trainmeuk_identity.models`). Here the master
+stops its own mail thread and closes its connections before any fork, so no worker
+inherits a thread or a socket.
+
+Mail is delivered by one more process the master forks and keeps running beside the
+workers (:class:`MailProcess`), at a lower CPU priority, so sending never competes
+with requests for a worker's interpreter and yields the cores to them when they are
+busy. Workers wake it after a commit that queued mail through a pipe
+(:class:`~trainmeuk_identity.mail.Doorbell`).
 
 Every ``[server:main]`` key is a gunicorn setting (``listen`` is accepted as well, in
 waitress's ``host:port`` form). The environment wins over the file:
@@ -27,11 +32,15 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
+from .mail import Doorbell, MailWorker
 from .settings import DEFAULT_THREADS, ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -118,18 +127,116 @@ def _registry(app: Any) -> Any:
     return getattr(app, "registry", None)
 
 
-def before_fork(app: Any) -> None:
-    """Leave the master with no thread and no database connection to hand down."""
+def before_fork(app: Any) -> MailProcess | None:
+    """Leave the master with no thread and no database connection to hand down; the
+    process that will deliver mail, if this app delivers mail."""
     registry = _registry(app)
     if registry is None:
-        return
+        return None
     worker = registry.get("mail_worker")
-    if worker is not None:
-        worker.hand_over_to_children()  # each worker process starts its own (mail.py)
+    mail = MailProcess(worker) if worker is not None and worker.enabled else None
     for key in ("db_engine", "cross_tenant_engine"):
         engine = registry.get(key)
         if engine is not None:
             engine.dispose()
+    return mail
+
+
+class MailProcess:
+    """The one process of this server that delivers mail, forked by the master and
+    started again if it exits. It runs niced (:data:`NICENESS`): when requests keep the
+    cores busy, welcome mails go out more slowly rather than slow the requests."""
+
+    NICENESS = 10
+    RESTART_SECONDS = 5.0  # at most one start in this time, should it keep failing
+
+    def __init__(self, worker: MailWorker) -> None:
+        self.worker = worker
+        self.pid = 0
+        self._not_before = 0.0
+        worker.hand_over_to_process(Doorbell())  # before gunicorn forks a worker
+
+    def keep_running(self, arbiter: Arbiter) -> None:
+        if self.pid or time.monotonic() < self._not_before:
+            return
+        self._not_before = time.monotonic() + self.RESTART_SECONDS
+        pid = os.fork()
+        if pid:
+            self.pid = pid
+            log.info("mail process %d started", pid)
+            return
+        status = 0
+        try:
+            for number in [*arbiter.SIGNALS, signal.SIGCHLD]:  # the master's handlers
+                signal.signal(number, signal.SIG_DFL)
+            for listener in arbiter.LISTENERS:  # requests are the workers'
+                listener.close()
+            os.nice(self.NICENESS)
+            self.worker.run_as_process(parent=arbiter.pid)
+        except BaseException:
+            log.exception("mail process failed")
+            status = 1
+        finally:
+            os._exit(status)
+
+    def reap(self) -> None:
+        """Forget the process if it has exited (gunicorn's own reaping of unknown
+        children may have collected it first)."""
+        if not self.pid:
+            return
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = self.pid, 0
+        if pid:
+            code = os.waitstatus_to_exitcode(status)
+            if code > 0:
+                log.warning("mail process %d exited with status %d", pid, code)
+            elif code < 0:
+                log.warning("mail process %d was killed by signal %d", pid, -code)
+            self.pid = 0
+
+    def signal(self, number: int) -> None:
+        if self.pid:
+            try:
+                os.kill(self.pid, number)
+            except ProcessLookupError:
+                self.pid = 0
+
+    def wait(self, until: float) -> None:
+        """Until the process has exited or ``until`` (monotonic) has passed; then kill it."""
+        while self.pid and time.monotonic() < until:
+            self.reap()
+            time.sleep(0.1)
+        self.signal(signal.SIGKILL)
+        self.reap()
+
+
+class ServerArbiter(Arbiter):  # type: ignore[misc]
+    """gunicorn's master, also keeping the mail process running and stopping it with
+    the workers."""
+
+    def __init__(self, app: Any, mail: MailProcess | None) -> None:
+        self.mail = mail
+        super().__init__(app)
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        if self.mail is not None:
+            self.mail.keep_running(self)
+
+    def reap_workers(self) -> None:  # on SIGCHLD, and while stopping
+        if self.mail is not None:
+            self.mail.reap()  # first: gunicorn's waitpid(-1) would collect it unnamed
+        super().reap_workers()
+
+    def stop(self, graceful: bool = True) -> None:
+        limit = time.monotonic() + (self.cfg.graceful_timeout if graceful else 2.0)
+        if self.mail is not None:
+            self.mail.signal(signal.SIGTERM if graceful else signal.SIGQUIT)
+        super().stop(graceful)
+        if self.mail is not None:
+            self.mail.wait(limit)
 
 
 def check_pool(app: Any, threads: int) -> None:
@@ -147,19 +254,13 @@ def check_pool(app: Any, threads: int) -> None:
                     threads, capacity, threads)
 
 
-def _stop_mail_worker(worker: Any) -> None:
-    registry = _registry(worker.wsgi) if getattr(worker, "wsgi", None) else None
-    mail_worker = registry.get("mail_worker") if registry is not None else None
-    if mail_worker is not None:
-        mail_worker.stop()
-
-
 class GunicornServer(BaseApplication):  # type: ignore[misc]
     """gunicorn serving an application that is already loaded (pserve loaded it)."""
 
-    def __init__(self, app: Any, options: dict[str, Any]) -> None:
+    def __init__(self, app: Any, options: dict[str, Any], mail: MailProcess | None = None) -> None:
         self.application = app
         self.options = options
+        self.mail = mail
         super().__init__()
 
     def load_config(self) -> None:
@@ -167,16 +268,12 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             if key not in self.cfg.settings:
                 raise ConfigurationError(f"[server:main]: {key!r} is not a gunicorn setting.")
             self.cfg.set(key, value)
-        # A worker that exits (restart, max_requests, shutdown) hands back its mail
-        # claims by finishing the message in hand instead of dying mid-send.
-        self.cfg.set("worker_exit", _worker_exit)
 
     def load(self) -> Callable[..., Any]:
         return self.application
 
-
-def _worker_exit(server: Any, worker: Any) -> None:
-    _stop_mail_worker(worker)
+    def run(self) -> None:  # BaseApplication.run with the arbiter that keeps mail going
+        ServerArbiter(self, self.mail).run()
 
 
 def serve_waitress(app: Any, global_conf: Mapping[str, Any], **local_conf: Any) -> None:
@@ -195,7 +292,7 @@ def serve(app: Any, global_conf: Mapping[str, Any], **local_conf: Any) -> None:
     """The ``paste.server_runner`` entry point (``use = egg:trainmeuk-identity#gunicorn``)."""
     options = gunicorn_options(local_conf)
     check_pool(app, options["threads"])
-    before_fork(app)
+    mail = before_fork(app)
     log.info("serving on %s: %d workers x %d threads (%s)", " ".join(options["bind"]),
              options["workers"], options["threads"], options["worker_class"])
-    GunicornServer(app, options).run()
+    GunicornServer(app, options, mail).run()

@@ -5,20 +5,14 @@ gthread, one worker forked from the master that loaded the app): real OS process
 on their own loopback ports, sharing only the test database, like two app hosts
 behind one load balancer. A browser that starts signing in on one finishes on the
 other; a SCIM token rotated through one is refused at once by the other; a user
-provisioned through one gets the welcome mail from that worker's mail thread; and
+provisioned through one gets the welcome mail from that host's mail process; and
 forwarded headers count only from the trusted proxy.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,87 +23,15 @@ from trainmeuk_identity.models import Tenant
 from trainmeuk_identity.testing.factories import PASSWORD, Factory
 
 from ..support.app import BASE_DOMAIN, TEST_SECRET
+from ..support.deployment import INI, Process, start_process, stop_processes, wait_until_serving
 from ..support.fake_entra import FakeEntra
-from ..support.servers import SMTPServer, free_port
+from ..support.servers import SMTPServer
 from ..support.sso import connect, path_of
 
 pytestmark = pytest.mark.live
 
-PSERVE = Path(sys.executable).with_name("pserve")
 TRUSTED_PROXY = "127.0.0.1"
 UNTRUSTED_PEER = "127.0.0.2"  # another loopback address: the same machine, not the proxy
-
-INI = """\
-[app:main]
-use = egg:trainmeuk-identity
-trainmeuk.environment = testing
-trainmeuk.base_domain = {base_domain}
-trainmeuk.secret_keys = {secret}
-trainmeuk.entra_authority = {authority}
-trainmeuk.trusted_proxy = {trusted_proxy}
-mail.host = 127.0.0.1
-mail.port = {mail_port}
-mail.default_sender = TrainMeUK <no-reply@trainmeuk.test>
-retry.attempts = 3
-
-[server:main]
-use = egg:trainmeuk-identity#gunicorn
-listen = 127.0.0.1:6543
-workers = 1
-threads = 4
-"""
-
-
-@dataclass
-class Process:
-    """One ``pserve`` of the deployment, reached at its own port."""
-
-    name: str
-    port: int
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def start_process(name: str, ini: Path, database_url: str, tmp: Path) -> Process:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINMEUK_")}
-    env.update(TRAINMEUK_DATABASE_URL=database_url, TRAINMEUK_LISTEN=f"127.0.0.1:{port}")
-    log = tmp / f"{name}.log"
-    with log.open("wb") as out:
-        popen = subprocess.Popen([str(PSERVE), str(ini)], cwd=tmp, env=env,
-                                 stdout=out, stderr=subprocess.STDOUT)
-    return Process(name, port, popen, log)
-
-
-def wait_until_serving(process: Process, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.popen.poll() is not None:
-            raise AssertionError(f"{process.name} exited:\n{process.output()}")
-        try:
-            if httpx.get(process.url("/healthz"), timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{process.name} did not serve within {timeout}s:\n{process.output()}")
-
-
-def stop_processes(processes: list[Process]) -> None:
-    for process in processes:
-        process.popen.terminate()  # gunicorn: graceful stop, all at once
-    for process in processes:
-        try:
-            process.popen.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.popen.kill()
-            process.popen.wait()
 
 
 @pytest.fixture(scope="module")
@@ -233,8 +155,8 @@ def test_a_token_rotated_through_one_process_is_refused_at_once_by_the_other(
     finally:
         browser.close()
 
-    # The new token provisions through the other process, whose worker's own mail
-    # thread (started after the fork) sends the welcome mail.
+    # The new token provisions through the other process, whose mail process (woken
+    # by the worker after the commit) sends the welcome mail.
     created = httpx.post(b.url("/scim/entra/v2/Users"), timeout=15, headers={
         "Host": f"{tenant.subdomain}.{BASE_DOMAIN}", "Authorization": f"Bearer {second}",
         "Content-Type": "application/scim+json"}, json={
