@@ -21,7 +21,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from .harness import ROOT, free_port
-from .procfs import cpu_seconds, process_tree, rss_mib, start_time
+from .procfs import cpu_seconds, niceness, process_tree, rss_mib, start_time
 
 PRODUCTION_INI = ROOT / "production.ini"
 PSERVE = Path(sys.executable).with_name("pserve")
@@ -133,9 +133,18 @@ class AppServer:
 
     @property
     def workers(self) -> list[int]:
-        """The processes that serve requests: the children if any, else the server itself."""
+        """The processes that serve requests: the children if any, else the server itself.
+        A child at a lower priority than the server works in the background (the mail
+        process): its CPU counts in :meth:`cpu_seconds`, but it is no worker."""
         tree = self.pids
-        return tree[1:] if len(tree) > 1 else tree
+        if len(tree) == 1:
+            return tree
+        own = niceness(tree[0])
+        return [pid for pid in tree[1:] if niceness(pid) == own]
+
+    @property
+    def background(self) -> list[int]:
+        return [pid for pid in self.pids[1:] if pid not in self.workers]
 
     def cpu_seconds(self) -> float:
         return sum(cpu_seconds(pid) for pid in self.pids)

@@ -74,6 +74,14 @@ def start_time(pid: int) -> int | None:
         return None
 
 
+def niceness(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[16])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def rss_mib(pid: int) -> float | None:
     try:
         with open(f"/proc/{pid}/status") as f:

@@ -123,11 +123,11 @@ class Printer:
 
         use = next((line.split("=", 1)[1].strip() for line in server_section().splitlines()
                     if line.startswith("use")), "?")
-        workers = len(app.workers)
-        self.say(f"app: pserve production.ini on 127.0.0.1:{app.port}, server {use}, "
-                 f"{workers} serving process(es)")
-        self.md(f"Served by `pserve production.ini` as shipped (`{use}`, {workers} serving "
-                f"process(es)).", "")
+        workers = f"{len(app.workers)} serving process(es)"
+        if app.background:
+            workers += f" and {len(app.background)} niced background process(es) (mail)"
+        self.say(f"app: pserve production.ini on 127.0.0.1:{app.port}, server {use}, {workers}")
+        self.md(f"Served by `pserve production.ini` as shipped (`{use}`, {workers}).", "")
 
     def measured(self, label: str, m: Any) -> None:
         self.rates[label] = m.rate()

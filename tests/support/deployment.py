@@ -92,17 +92,14 @@ def stop_processes(processes: list[Process]) -> None:
 
 
 def children(pid: int) -> list[int]:
-    """The live child processes of ``pid`` (Linux: /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry))
+    """The child processes of ``pid`` (Linux: each thread's ``children`` in /proc)."""
+    found: set[int] = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found.update(int(child) for child in f.read().split())
+        except OSError:
+            continue
     return sorted(found)
 
 
