@@ -96,10 +96,6 @@ class Doorbell:
         except BlockingIOError:
             pass
 
-    def close(self) -> None:
-        os.close(self._read)
-        os.close(self._write)
-
 
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
