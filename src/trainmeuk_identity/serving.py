@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -272,8 +273,13 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Callable[..., Any]:
         return self.application
 
-    def run(self) -> None:  # BaseApplication.run with the arbiter that keeps mail going
-        ServerArbiter(self, self.mail).run()
+    def run(self) -> None:
+        """BaseApplication.run, with the arbiter that keeps the mail process going."""
+        try:
+            ServerArbiter(self, self.mail).run()
+        except RuntimeError as exc:
+            print(f"\nError: {exc}\n", file=sys.stderr)
+            sys.exit(1)
 
 
 def serve_waitress(app: Any, global_conf: Mapping[str, Any], **local_conf: Any) -> None:
