@@ -65,21 +65,22 @@ def cpu_between(before: dict[tuple[int, int | None], float],
     return sum(cpu - before.get(key, 0.0) for key, cpu in after.items())
 
 
-def start_time(pid: int) -> int | None:
-    """When the process started (clock ticks since boot): tells a pid from its reuse."""
+def _stat_field(pid: int, index: int) -> int | None:
+    """A number from ``/proc/<pid>/stat``; index 0 is the state, the field after the command."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[19])
+            return int(f.read().rsplit(")", 1)[1].split()[index])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def start_time(pid: int) -> int | None:
+    """When the process started (clock ticks since boot): tells a pid from its reuse."""
+    return _stat_field(pid, 19)
 
 
 def niceness(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[16])
-    except (OSError, IndexError, ValueError):
-        return None
+    return _stat_field(pid, 16)
 
 
 def rss_mib(pid: int) -> float | None:
