@@ -111,7 +111,7 @@ class MailWorker:
         self.sender = sender
         self.poll_seconds = poll_seconds
         self.enabled = False  # runs in every process of this app (see _after_fork)
-        self.doorbell: Doorbell | None = None  # set when a mail process delivers instead
+        # A Doorbell once a mail process delivers instead (hand_over_to_process)
         self._wake: threading.Event | Doorbell = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -141,7 +141,6 @@ class MailWorker:
         let the processes it forks wake the one mail process through ``doorbell`` rather
         than each start a thread (see serving.py)."""
         self._halt()
-        self.doorbell = doorbell
         self._wake = doorbell
 
     def wake(self) -> None:
@@ -153,7 +152,7 @@ class MailWorker:
         when the doorbell (made to cross forks) stays and no thread starts."""
         self._stop = threading.Event()
         self._thread = None
-        if self.doorbell is not None:
+        if isinstance(self._wake, Doorbell):
             return
         self._wake = threading.Event()
         if self.enabled:
