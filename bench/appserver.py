@@ -137,14 +137,16 @@ class AppServer:
         A child at a lower priority than the server works in the background (the mail
         process): its CPU counts in :meth:`cpu_seconds`, but it is no worker."""
         tree = self.pids
-        if len(tree) == 1:
+        if len(tree) <= 1:
             return tree
         own = niceness(tree[0])
         return [pid for pid in tree[1:] if niceness(pid) == own]
 
     @property
     def background(self) -> list[int]:
-        return [pid for pid in self.pids[1:] if pid not in self.workers]
+        tree = self.pids
+        own = niceness(tree[0]) if tree else None
+        return [pid for pid in tree[1:] if niceness(pid) != own]
 
     def cpu_seconds(self) -> float:
         return sum(cpu_seconds(pid) for pid in self.pids)
