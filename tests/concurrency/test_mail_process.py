@@ -21,7 +21,16 @@ from trainmeuk_identity.serving import MailProcess
 from trainmeuk_identity.testing.factories import Factory
 
 from ..support.app import BASE_DOMAIN, TEST_SECRET
-from ..support.deployment import INI, Process, children, niceness, start_process, stop_processes, wait_until_serving
+from ..support.deployment import (
+    INI,
+    Process,
+    children,
+    niceness,
+    process_exists,
+    start_process,
+    stop_processes,
+    wait_until_serving,
+)
 from ..support.scim import enable_scim, new_user
 from ..support.servers import SMTPServer
 
@@ -94,10 +103,3 @@ def test_one_niced_process_delivers_the_workers_mail_and_is_restarted_if_it_dies
     server.popen.wait(timeout=30)
     eventually(lambda: not process_exists(again), timeout=10)
 
-
-def process_exists(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False

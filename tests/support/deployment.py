@@ -103,6 +103,21 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
-def niceness(pid: int) -> int:
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[16])
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command (state first); None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def niceness(pid: int) -> int | None:
+    fields = _stat(pid)
+    return int(fields[16]) if fields else None
+
+
+def process_exists(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, exited but not yet collected, does not)."""
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
