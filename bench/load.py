@@ -37,6 +37,8 @@ Options:
                        out 429s; prints the others' throughput ratio, p99s, failures;
                        then the cycle alone and beside one client of another tenant
                        (a trickle), and the cycle's rate in both
+  --neighbour N        N processes that only spin (niceness 0) share the cores with every
+                       measured phase, ceiling included: a loaded machine on demand
   --record             append the figures to bench/RESULTS.md (make bench-load does)
   TRAINMEUK_BENCH_POSTGRES  the PostgreSQL server (default postgres@127.0.0.1:5432)
 """
@@ -44,6 +46,7 @@ Options:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import re
@@ -57,6 +60,7 @@ from typing import Any
 from . import report
 from .loadgen import ClientSpec
 from .measure import Measurement, measure
+from .neighbour import neighbours
 
 PRODUCTION_INI = Path(__file__).resolve().parents[1] / "production.ini"
 
@@ -107,6 +111,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fairness", action="store_true")
     parser.add_argument("--cycle-clients", type=int, default=8)
     parser.add_argument("--cycle-users", type=int, default=10_000)
+    parser.add_argument("--neighbour", type=int, default=0)
     parser.add_argument("--record", action=argparse.BooleanOptionalAction, default=False)
     args = parser.parse_args(argv)
     if args.fairness:
@@ -133,66 +138,71 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     tag = uuid.uuid4().hex[:6]
     out = report.Printer(args, command)
-    with postgres_database() as url:
-        migrate(url)
-        started = time.monotonic()
-        tenants = seed(url, args.tenants, args.users, args.members)
-        out.say(f"{len(tenants)} tenants seeded with {args.users} users each in "
-                f"{time.monotonic() - started:.1f} s")
-        sink = MailSink().start()
-        env = {"TRAINMEUK_DATABASE_URL": url, "TRAINMEUK_SECRET_KEYS": strong_secret(),
-               "TRAINMEUK_MAIL_HOST": "127.0.0.1", "TRAINMEUK_MAIL_PORT": str(sink.port),
-               "TRAINMEUK_MAIL_TLS": "false"}
-        app = AppServer(env=env, label="app").start(probe_host=host(tenants[0]))
-        try:
-            out.server(app)
-            if args.fairness:
-                from .fairness import run_fairness
-                run_fairness(app, tenants, args, tag, out)
-            else:
-                specs = steady_specs(tenants, args.clients, app.port, tag)
-                out.say(f"app: {args.clients} clients over {len(tenants)} tenants, "
-                        f"{args.warmup:.0f} s warm-up, "
-                        + (f"until {args.memory_requests:,} requests" if args.memory_requests
-                           else f"{args.seconds:.0f} s measured"))
-                measured = measure(app, specs, processes=args.processes, warmup=args.warmup,
-                                   seconds=args.seconds, until_requests=args.memory_requests,
-                                   progress=out.say)
-                out.measured("app", measured)
-                from .isolation import check
-                tokens = {host(t): t.token for t in tenants}
-                out.isolation(check(app.port, tokens, measured.outcome.created))
-        finally:
-            app.stop()
-            time.sleep(0.5)
-            out.mail(sink.messages)
-            out.log_problems(app)
-            sink.stop()
-            app.cleanup()
-        if args.floor and not args.fairness:
-            floor = AppServer(ini_text=ceiling_ini(server_section(), "bench.floor"),
-                              env={"TRAINMEUK_DATABASE_URL": url},
-                              label="floor").start(probe_host=host(tenants[0]))
+    with contextlib.ExitStack() as loaded:
+        with postgres_database() as url:
+            migrate(url)
+            started = time.monotonic()
+            tenants = seed(url, args.tenants, args.users, args.members)
+            out.say(f"{len(tenants)} tenants seeded with {args.users} users each in "
+                    f"{time.monotonic() - started:.1f} s")
+            if args.neighbour:
+                loaded.enter_context(neighbours(args.neighbour))
+                out.say(f"neighbour: {args.neighbour} spinning process(es) at niceness 0 on the same cores "
+                        "from here to the end of the run")
+            sink = MailSink().start()
+            env = {"TRAINMEUK_DATABASE_URL": url, "TRAINMEUK_SECRET_KEYS": strong_secret(),
+                   "TRAINMEUK_MAIL_HOST": "127.0.0.1", "TRAINMEUK_MAIL_PORT": str(sink.port),
+                   "TRAINMEUK_MAIL_TLS": "false"}
+            app = AppServer(env=env, label="app").start(probe_host=host(tenants[0]))
             try:
-                out.say("floor: the same clients against bench.floor (the caller, one user read and "
-                        "the tenant reset per request) under production's [server:main]")
-                out.measured("floor", measure(floor, on_port(specs, floor.port), processes=args.processes,
-                                              warmup=args.warmup, seconds=args.seconds))
+                out.server(app)
+                if args.fairness:
+                    from .fairness import run_fairness
+                    run_fairness(app, tenants, args, tag, out)
+                else:
+                    specs = steady_specs(tenants, args.clients, app.port, tag)
+                    out.say(f"app: {args.clients} clients over {len(tenants)} tenants, "
+                            f"{args.warmup:.0f} s warm-up, "
+                            + (f"until {args.memory_requests:,} requests" if args.memory_requests
+                               else f"{args.seconds:.0f} s measured"))
+                    measured = measure(app, specs, processes=args.processes, warmup=args.warmup,
+                                       seconds=args.seconds, until_requests=args.memory_requests,
+                                       progress=out.say)
+                    out.measured("app", measured)
+                    from .isolation import check
+                    tokens = {host(t): t.token for t in tenants}
+                    out.isolation(check(app.port, tokens, measured.outcome.created))
             finally:
-                floor.stop()
-                floor.cleanup()
-    if args.ceiling and not args.fairness:
-        ceiling = AppServer(ini_text=ceiling_ini(server_section()), label="ceiling")
-        ceiling.start(probe_host=host(tenants[0]))
-        try:
-            out.say(f"ceiling: the same clients against bench.ceiling under production's "
-                    f"[server:main] ({len(ceiling.workers)} worker process(es))")
-            bare: Measurement = measure(ceiling, on_port(specs, ceiling.port), processes=args.processes,
-                                        warmup=args.warmup, seconds=args.seconds)
-            out.measured("ceiling", bare)
-        finally:
-            ceiling.stop()
-            ceiling.cleanup()
+                app.stop()
+                time.sleep(0.5)
+                out.mail(sink.messages)
+                out.log_problems(app)
+                sink.stop()
+                app.cleanup()
+            if args.floor and not args.fairness:
+                floor = AppServer(ini_text=ceiling_ini(server_section(), "bench.floor"),
+                                  env={"TRAINMEUK_DATABASE_URL": url},
+                                  label="floor").start(probe_host=host(tenants[0]))
+                try:
+                    out.say("floor: the same clients against bench.floor (the caller, one user read and "
+                            "the tenant reset per request) under production's [server:main]")
+                    out.measured("floor", measure(floor, on_port(specs, floor.port), processes=args.processes,
+                                                  warmup=args.warmup, seconds=args.seconds))
+                finally:
+                    floor.stop()
+                    floor.cleanup()
+        if args.ceiling and not args.fairness:
+            ceiling = AppServer(ini_text=ceiling_ini(server_section()), label="ceiling")
+            ceiling.start(probe_host=host(tenants[0]))
+            try:
+                out.say(f"ceiling: the same clients against bench.ceiling under production's "
+                        f"[server:main] ({len(ceiling.workers)} worker process(es))")
+                bare: Measurement = measure(ceiling, on_port(specs, ceiling.port), processes=args.processes,
+                                            warmup=args.warmup, seconds=args.seconds)
+                out.measured("ceiling", bare)
+            finally:
+                ceiling.stop()
+                ceiling.cleanup()
     out.finish(load_before, os.getloadavg())
     if args.record:
         report.append(out.markdown)

@@ -52,17 +52,34 @@ def named(command: str) -> list[int]:
     return pids
 
 
-def cpu_by_process(pids: list[int]) -> dict[tuple[int, int | None], float]:
+def cpu_by_process(pids: list[int]) -> dict[tuple[int, int | None, str], float]:
     """CPU seconds of each of ``pids``, keyed by (pid, start time) so a reused pid is
-    another process."""
-    return {(pid, start_time(pid)): cpu_seconds(pid) for pid in pids}
+    another process; and, under their own keys, what each one's children used that it
+    has reaped. A server that ends some of its processes during a window (PostgreSQL's
+    backends of connections closed by a pool's overflow) keeps their CPU that way."""
+    found: dict[tuple[int, int | None, str], float] = {}
+    for pid in pids:
+        started = start_time(pid)
+        found[pid, started, "own"] = cpu_seconds(pid)
+        found[pid, started, "reaped"] = reaped_cpu_seconds(pid)
+    return found
 
 
-def cpu_between(before: dict[tuple[int, int | None], float],
-                after: dict[tuple[int, int | None], float]) -> float:
-    """CPU seconds the processes alive at ``after`` used since ``before`` (all of it for
-    one started in between; a process that ended in between is not counted)."""
-    return sum(cpu - before.get(key, 0.0) for key, cpu in after.items())
+def reaped_cpu_seconds(pid: int) -> float:
+    """cutime + cstime: the CPU of the children ``pid`` has waited for, 0 if it is gone."""
+    ticks = [_stat_field(pid, 13), _stat_field(pid, 14)]
+    return sum(t for t in ticks if t is not None) / CLOCK_TICKS
+
+
+def cpu_between(before: dict[tuple[int, int | None, str], float],
+                after: dict[tuple[int, int | None, str], float]) -> float:
+    """CPU seconds ``pids`` (:func:`cpu_by_process`) used between ``before`` and
+    ``after``: all of it for a process started in between; for one that ended in between
+    and was reaped by another of them, what its parent's reaped time gained less what it
+    had used by ``before``."""
+    gained = sum(cpu - before.get(key, 0.0) for key, cpu in after.items())
+    ended = sum(cpu for key, cpu in before.items() if key[2] == "own" and key not in after)
+    return gained - ended
 
 
 def _stat_field(pid: int, index: int) -> int | None:

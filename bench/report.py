@@ -108,6 +108,8 @@ class Printer:
             title = "fairness: 3 tenants' steady mix, alone and beside a 4th tenant's initial cycle"
         elif args.memory_requests:
             title += f", memory until {args.memory_requests:,} requests"
+        if args.neighbour:
+            title += f", {args.neighbour} spinning neighbour process(es)"
         self.markdown = [heading(title), "",
                          f"`{command}` at commit {git_commit()}, PostgreSQL on the same machine."]
         print(f"TrainMeUK Identity load benchmark — {title}")
