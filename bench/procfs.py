@@ -59,16 +59,13 @@ def cpu_by_process(pids: list[int]) -> dict[tuple[int, int | None, str], float]:
     backends of connections closed by a pool's overflow) keeps their CPU that way."""
     found: dict[tuple[int, int | None, str], float] = {}
     for pid in pids:
-        started = start_time(pid)
-        found[pid, started, "own"] = cpu_seconds(pid)
-        found[pid, started, "reaped"] = reaped_cpu_seconds(pid)
+        fields = _stat_fields(pid)  # one read: own and reaped CPU of the same instant
+        if fields is None:
+            continue
+        started = int(fields[19])
+        found[pid, started, "own"] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        found[pid, started, "reaped"] = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
     return found
-
-
-def reaped_cpu_seconds(pid: int) -> float:
-    """cutime + cstime: the CPU of the children ``pid`` has waited for, 0 if it is gone."""
-    ticks = [_stat_field(pid, 13), _stat_field(pid, 14)]
-    return sum(t for t in ticks if t is not None) / CLOCK_TICKS
 
 
 def cpu_between(before: dict[tuple[int, int | None, str], float],
@@ -82,12 +79,21 @@ def cpu_between(before: dict[tuple[int, int | None, str], float],
     return gained - ended
 
 
-def _stat_field(pid: int, index: int) -> int | None:
-    """A number from ``/proc/<pid>/stat``; index 0 is the state, the field after the command."""
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command (index 0 is the state)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[index])
-    except (OSError, IndexError, ValueError):
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _stat_field(pid: int, index: int) -> int | None:
+    """A number from ``/proc/<pid>/stat``; index 0 is the state, the field after the command."""
+    fields = _stat_fields(pid)
+    try:
+        return int(fields[index]) if fields is not None else None
+    except (IndexError, ValueError):
         return None
 
 
