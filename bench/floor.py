@@ -7,10 +7,11 @@ transaction (autocommit), as the service's SCIM reads run:
 
 1. the caller: the tenant the Host names and the presented bearer token (by its
    SHA-256) with its connection, through the service's own ``trainmeuk_scim_caller``
-   function, the same statement setting the session's tenant for row-level security;
+   function, the same statement setting the session's tenant for row-level security
+   (overwriting the one the connection's last request set, as the service does:
+   docs/decisions/0029);
 2. one indexed read of a user of that tenant (by the ``userName`` the filter names, or
-   the id in the URL);
-3. the tenant setting reset when the connection goes back to the pool.
+   the id in the URL).
 
 No ORM, no SCIM models, no transaction manager, no tweens, no provisioning log, no
 rate limits, no JSON of the row. Writes (POST, PATCH) do only these reads, so the
@@ -31,7 +32,7 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.router import Router
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, text
 
 from .ceiling import CONFIG_BODY, LIST_BODY, SCIM_TYPE, USER_BODY, scim_app
 
@@ -54,10 +55,8 @@ def engine() -> Engine:
     pid = os.getpid()
     with _lock:
         if pid not in _engines:
-            made = create_engine(os.environ["TRAINMEUK_DATABASE_URL"], pool_size=16, max_overflow=4,
-                                 isolation_level="AUTOCOMMIT")
-            event.listen(made, "reset", lambda dbapi, record, state: dbapi.execute("RESET app.tenant_id"))
-            _engines[pid] = made
+            _engines[pid] = create_engine(os.environ["TRAINMEUK_DATABASE_URL"], pool_size=16, max_overflow=4,
+                                          isolation_level="AUTOCOMMIT")
         return _engines[pid]
 
 

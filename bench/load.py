@@ -184,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
                                   env={"TRAINMEUK_DATABASE_URL": url},
                                   label="floor").start(probe_host=host(tenants[0]))
                 try:
-                    out.say("floor: the same clients against bench.floor (the caller, one user read and "
-                            "the tenant reset per request) under production's [server:main]")
+                    out.say("floor: the same clients against bench.floor (the caller and one user read per request, "
+                            "no tenant reset, as the app since decision 29) under production's [server:main]")
                     out.measured("floor", measure(floor, on_port(specs, floor.port), processes=args.processes,
                                                   warmup=args.warmup, seconds=args.seconds))
                 finally:

@@ -8,7 +8,15 @@ cross-tenant path still work. On SQLite nothing of this exists and nothing chang
 
 from __future__ import annotations
 
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
+from psycopg.pq import Trace
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from webtest import TestApp
@@ -26,6 +34,9 @@ from trainmeuk_identity.models import (
 )
 from trainmeuk_identity.models.meta import TenantScoped
 from trainmeuk_identity.scim import tokens
+
+from ..support.app import running_app
+from ..support.scim import enable_scim
 
 # Not TenantScoped (its tenant is nullable) but holds people's addresses and links.
 ALSO_PROTECTED = {"mail_outbox"}
@@ -216,32 +227,113 @@ def test_the_background_writers_work_across_tenants(app, postgresql, tenant, oth
     assert logged == queued == {tenant.id, other_tenant.id}
 
 
-def test_a_scim_read_leaves_no_tenant_on_the_pooled_connection(app, postgresql, tenant,
-                                                              session_factory, monkeypatch):
-    """SCIM GETs run without a transaction: their tenant is set for the connection (in
-    the caller's query) and reset, one statement, when it goes back to the pool."""
-    with session_factory() as session, session.begin():
-        _, issued = tokens.enable_scim(TenantScope(session, tenant.id), "entra")
-    used, resets = [], []
+@dataclass
+class OneConnection:
+    """The app with a pool of one database connection: every request reuses the
+    connection the last one used, with whatever that request left on it."""
 
-    def checked_out(dbapi_connection, record, proxy):
-        used.append(dbapi_connection)
+    app: Any
+    idle: Any = None  # the DBAPI connection, as it last went back to the pool
 
-    real = isolation._reset_tenant
-    monkeypatch.setattr(isolation, "_reset_tenant",
-                        lambda dbapi: (resets.append(f"RESET {isolation.TENANT_SETTING}"), real(dbapi)))
-    event.listen(postgresql, "checkout", checked_out)
-    try:
-        TestApp(app).get("/scim/entra/v2/Users", headers={
-            "Host": f"{tenant.subdomain}.localhost", "Authorization": f"Bearer {issued.value}"},
-            status=200)
-    finally:
-        event.remove(postgresql, "checkout", checked_out)
-    assert resets == [f"RESET {isolation.TENANT_SETTING}"]
-    with used[-1].cursor() as cursor:
-        cursor.execute("SELECT current_setting('app.tenant_id', true)")
-        assert cursor.fetchone()[0] in ("", None)
-    used[-1].rollback()
+    def tenant_left(self) -> str | None:
+        """The tenant set on the connection, looked at where it lies in the pool (not
+        checked out: a checkout would reset it)."""
+        value = self.idle.execute("SELECT current_setting('app.tenant_id', true)").fetchone()[0]
+        self.idle.rollback()
+        return value or None
+
+    @contextmanager
+    def wire(self) -> Iterator[list[tuple[str, str]]]:
+        """What the connection sends PostgreSQL within the block, read from libpq's own
+        trace of the protocol: (message type, fields) per message."""
+        sent: list[tuple[str, str]] = []
+        pgconn = self.idle.pgconn
+        with tempfile.TemporaryFile() as trace:
+            pgconn.trace(trace.fileno())
+            pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
+            try:
+                yield sent
+            finally:
+                pgconn.untrace()
+                trace.seek(0)
+                # A message is a line "F|B <length> <type> <fields>"; SQL text may go on
+                # over further lines.
+                for message in re.split(r"\n(?=[FB]\t)", trace.read().decode().strip()):
+                    if not message:
+                        continue
+                    direction, _, kind, *fields = message.split("\t")
+                    if direction == "F":
+                        sent.append((kind, " ".join(fields).strip()))
+
+
+@pytest.fixture
+def one_connection(postgresql, app_settings):
+    with running_app({**app_settings, "sqlalchemy.pool_size": "1", "sqlalchemy.max_overflow": "0",
+                      "trainmeuk.scim.rate_limit": "0"}) as application:
+        pooled = OneConnection(application)
+
+        @event.listens_for(application.registry["db_engine"], "checkin")
+        def _checked_in(dbapi_connection, connection_record):
+            pooled.idle = dbapi_connection
+
+        yield pooled
+
+
+def scim_get(client, tenant, token, path="/scim/entra/v2/Users", status=200):
+    return client.get(path, headers={"Host": f"{tenant.subdomain}.localhost",
+                                     "Authorization": f"Bearer {token}"}, status=status)
+
+
+def test_scim_requests_overwrite_the_tenant_the_last_one_left(
+        one_connection, two_tenants, tenant, other_tenant, session_factory):
+    """SCIM reads run without a transaction, so their tenant is set for the connection
+    and stays on it in the pool; the next SCIM request's first statement sets its own
+    (no reset in between), and sees its own tenant's rows, never the last one's."""
+    client = TestApp(one_connection.app)
+    mine = enable_scim(session_factory, tenant)
+    theirs = enable_scim(session_factory, other_tenant)
+    scim_get(client, tenant, mine)
+    assert one_connection.tenant_left() == tenant.id
+    with one_connection.wire() as sent:
+        assert [u["userName"] for u in scim_get(client, other_tenant, theirs).json["Resources"]] \
+            == ["bob@globex.example"]
+        created = client.post_json("/scim/entra/v2/Users", {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "cy@globex.example"},
+            headers={"Host": f"{other_tenant.subdomain}.localhost", "Authorization": f"Bearer {theirs}",
+                     "Content-Type": "application/scim+json"}, status=201).json
+        scim_get(client, tenant, mine, f"/scim/entra/v2/Users/{created['id']}", status=404)
+        assert [u["userName"] for u in scim_get(client, tenant, mine).json["Resources"]] \
+            == ["ann@acme.example"]
+    assert not [text_ for kind, text_ in sent if "RESET" in text_]
+    assert one_connection.tenant_left() == tenant.id
+
+
+def test_other_work_never_runs_under_the_tenant_a_scim_read_left(one_connection, two_tenants, tenant,
+                                                                 session_factory):
+    """Anything else that checks the connection out (a sign-in, an admin page, the
+    rate-limit counts) gets it with no tenant set: reset once, at checkout."""
+    scim_get(TestApp(one_connection.app), tenant, enable_scim(session_factory, tenant))
+    with one_connection.wire() as sent, one_connection.app.registry["db_engine"].connect() as connection:
+        assert connection.scalar(text("SELECT current_setting('app.tenant_id', true)")) in ("", None)
+        assert user_tenants(connection) == set()
+    assert [text_ for kind, text_ in sent if kind == "Query"] [:1] == [f'"RESET {isolation.TENANT_SETTING}"']
+
+
+def test_a_scim_request_that_finds_no_tenant_leaves_none(one_connection, two_tenants, tenant,
+                                                          session_factory):
+    """An unknown subdomain: the caller's query sets no tenant, so the one the last
+    request left is cleared before the request goes on (and the bare domain never
+    reaches the database)."""
+    client = TestApp(one_connection.app)
+    token = enable_scim(session_factory, tenant)
+    scim_get(client, tenant, token)
+    with one_connection.wire() as sent:
+        client.get("/scim/entra/v2/Users", headers={"Host": "localhost", "Authorization": f"Bearer {token}"},
+                   status=404)
+    assert sent == []
+    client.get("/scim/entra/v2/Users", headers={"Host": "nowhere.localhost", "Authorization": f"Bearer {token}"},
+               status=404)
+    assert one_connection.tenant_left() is None
 
 
 def test_sqlite_has_no_roles_and_one_engine(app, two_tenants):

@@ -20,19 +20,27 @@ where it can (:func:`tenant_setter`: the query that loads the tenant by its subd
 also sets it), else by one ``SELECT set_config(...)`` when a tenant-bound session
 begins a transaction (:func:`set_tenant`). In a transaction the setting is local to it
 (``set_config(..., true)``, i.e. ``SET LOCAL``); on a connection in AUTOCOMMIT (SCIM
-reads, which send no BEGIN) it is set for the session and reset when the connection
-goes back to the pool (:func:`_reset_tenant_on_return`), so it never outlives the request.
+reads, which send no BEGIN) it is set for the session and stays on the connection when
+it goes back to the pool. The next checkout resets it before anything runs
+(:func:`_reset_stale_tenant`), unless the one checking out declares that its first
+statement sets the tenant anew (:func:`first_statement_sets_tenant`: the SCIM caller's
+query): consecutive SCIM reads then pay no round trip for the reset. So no statement
+ever runs under a tenant its own request did not set.
 
 On SQLite every function here does nothing: SQLite has no roles or policies.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import String, and_, bindparam, column, event, func, literal, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -69,7 +77,8 @@ def _outside_transaction(dbapi_connection: Any, sql: str) -> None:
 
 def run_as(engine: Engine, role: str) -> None:
     """Every connection of ``engine`` switches to ``role`` when it is opened (once per
-    connection, not per request), and is reset to no tenant when it goes back to the pool."""
+    connection, not per request), and is checked out with no tenant set unless the
+    checkout sets one first (:func:`first_statement_sets_tenant`)."""
     if not uses_row_security(engine):
         return
 
@@ -78,18 +87,55 @@ def run_as(engine: Engine, role: str) -> None:
         _outside_transaction(dbapi_connection, f'SET ROLE "{role}"')
         connection_record.info[_ROLE_KEY] = role
 
-    event.listen(engine, "reset", _reset_tenant_on_return)
+    event.listen(engine, "checkout", _reset_stale_tenant)
 
 
-def _reset_tenant_on_return(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
-    """A tenant set for the whole session (AUTOCOMMIT) ends with the request: reset it
-    before anyone else checks the connection out. A failure here makes the pool discard
-    the connection (SQLAlchemy invalidates a connection whose reset raised)."""
-    if connection_record is None or not connection_record.info.pop(_SESSION_LEVEL_KEY, False):
+#: True while a caller checks a connection out whose first statement sets the tenant
+#: (:func:`first_statement_sets_tenant`); per thread and task, so other requests'
+#: checkouts are not concerned.
+_SETS_TENANT_FIRST: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "trainmeuk_sets_tenant_first", default=False)
+
+
+@contextlib.contextmanager
+def first_statement_sets_tenant() -> Iterator[None]:
+    """Within this block, a connection checked out keeps the tenant an earlier request
+    set for its session. The caller promises that its first statement on it is the
+    query loading the request's tenant with :func:`tenant_setter`, and that it calls
+    :func:`forget_tenant` where there was no such query or it found no tenant (the
+    setter runs only on the tenant's row). Saves the reset's round trip between
+    requests that each set their own tenant."""
+    token = _SETS_TENANT_FIRST.set(True)
+    try:
+        yield
+    finally:
+        _SETS_TENANT_FIRST.reset(token)
+
+
+def _reset_stale_tenant(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    """Checkout: a tenant an earlier request set for the connection's session (AUTOCOMMIT)
+    is reset before anything runs on it, unless the first statement sets it anew. If the
+    reset fails, the pool discards the connection and checks out another
+    (``DisconnectionError``), so a connection whose tenant is unknown is never used."""
+    if _SETS_TENANT_FIRST.get() or not connection_record.info.get(_SESSION_LEVEL_KEY):
         return
-    if getattr(reset_state, "terminate_only", False) or dbapi_connection is None:
+    try:
+        _reset_tenant(dbapi_connection)
+    except Exception as exc:
+        raise DisconnectionError("could not reset the tenant of a pooled connection") from exc
+    del connection_record.info[_SESSION_LEVEL_KEY]
+
+
+def forget_tenant(connection: Connection) -> None:
+    """No tenant on ``connection`` from here on, where a first statement meant to set
+    it (:func:`first_statement_sets_tenant`) found no tenant to set: one statement, and
+    only if an earlier request left a tenant on the connection's session."""
+    if not uses_row_security(connection) or not connection.info.get(_SESSION_LEVEL_KEY):
         return
-    _reset_tenant(dbapi_connection)
+    local = not connection.connection.dbapi_connection.autocommit
+    connection.execute(select(func.set_config(TENANT_SETTING, literal("", String), local)))
+    if not local:
+        del connection.info[_SESSION_LEVEL_KEY]
 
 
 def _reset_tenant(dbapi_connection: Any) -> None:
