@@ -14,6 +14,7 @@ refused for no or a wrong token, so an anonymous flood cannot push real entries 
 from __future__ import annotations
 
 import atexit
+import functools
 import io
 import json
 import logging
@@ -28,7 +29,7 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid_retry import is_last_attempt
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Delete, Integer, String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..models import ProvisioningLogEntry, ScimToken
@@ -138,19 +139,29 @@ def row_of(entry: PendingEntry, status: int, detail: str | None, request_id: str
         "duration_ms": int((time.monotonic() - entry.started) * 1000)}
 
 
-def prune(session: Any, tenant_id: str | None) -> None:
-    """Keep the tenant's newest KEEP_PER_TENANT entries of requests with a valid token,
-    and its newest KEEP_REFUSED_PER_TENANT refused for no or a wrong token."""
-    for refused, keep in ((False, KEEP_PER_TENANT), (True, KEEP_REFUSED_PER_TENANT)):
-        kind = (ProvisioningLogEntry.status == REFUSED_STATUS) if refused else (
-            ProvisioningLogEntry.status != REFUSED_STATUS)
-        oldest_kept = session.scalar(
-            select(ProvisioningLogEntry.id).where(ProvisioningLogEntry.tenant_id == tenant_id, kind)
-            .order_by(ProvisioningLogEntry.id.desc()).offset(keep - 1).limit(1))
-        if oldest_kept is not None:
-            session.execute(delete(ProvisioningLogEntry).where(
-                ProvisioningLogEntry.tenant_id == tenant_id, kind,
-                ProvisioningLogEntry.id < oldest_kept))
+def prune(session: Any, tenant_id: str, refused: bool | None = None) -> None:
+    """Keep the tenant's newest KEEP_PER_TENANT entries of requests with a valid token
+    (``refused`` False), and its newest KEEP_REFUSED_PER_TENANT refused for no or a
+    wrong token (True); both kinds when ``refused`` is None. One DELETE per kind."""
+    for kind in (False, True) if refused is None else (refused,):
+        keep = KEEP_REFUSED_PER_TENANT if kind else KEEP_PER_TENANT
+        session.execute(_prune_statement(kind), {_PRUNED_TENANT.key: tenant_id, _KEEP_OFFSET.key: keep - 1})
+
+
+_PRUNED_TENANT = bindparam("pruned_tenant_id", type_=String)
+_KEEP_OFFSET = bindparam("keep_offset", type_=Integer)
+
+
+@functools.cache
+def _prune_statement(refused: bool) -> Delete:
+    """Delete a tenant's entries of one kind older than the newest ``keep`` of them,
+    the cut found in the same statement; built once per process."""
+    entries = ProvisioningLogEntry.__table__
+    kind = (entries.c.status == REFUSED_STATUS) if refused else (entries.c.status != REFUSED_STATUS)
+    oldest_kept = (select(entries.c.id).where(entries.c.tenant_id == _PRUNED_TENANT, kind)
+                   .order_by(entries.c.id.desc()).offset(_KEEP_OFFSET).limit(1).scalar_subquery())
+    # Fewer entries than kept: the cut is NULL, and nothing compares below NULL.
+    return delete(entries).where(entries.c.tenant_id == _PRUNED_TENANT, kind, entries.c.id < oldest_kept)
 
 
 _INSERT_ENTRIES = insert(ProvisioningLogEntry.__table__)
@@ -169,7 +180,7 @@ class ProvisioningLog:
         self.session_factory = session_factory
         self._pending: list[dict[str, Any]] = []
         self._touched: set[str] = set()
-        self._since_prune: Counter[str] = Counter()
+        self._since_prune: Counter[tuple[str, bool]] = Counter()  # (tenant, refused) -> entries
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._wake = threading.Event()
@@ -224,9 +235,11 @@ class ProvisioningLog:
         return written
 
     def _write(self, rows: list[dict[str, Any]], touched: set[str]) -> None:
+        # Each kind of a tenant's entries is pruned after PRUNE_EVERY of that kind: a
+        # tenant whose requests are all let in never scans its log for refused ones.
         for row in rows:
-            self._since_prune[row["tenant_id"]] += 1
-        due = [t for t, n in self._since_prune.items() if n >= PRUNE_EVERY]
+            self._since_prune[(row["tenant_id"], row["status"] == REFUSED_STATUS)] += 1
+        due = [key for key, n in self._since_prune.items() if n >= PRUNE_EVERY]
         with self.session_factory() as session, session.begin():
             if rows:
                 # Core's executemany: the ORM's bulk insert cost this process 47-58 µs
@@ -235,10 +248,10 @@ class ProvisioningLog:
             if touched:
                 session.execute(update(ScimToken).where(ScimToken.id.in_(sorted(touched)))
                                 .values(last_used_at=utcnow()))
-            for tenant_id in due:
-                prune(session, tenant_id)
-        for tenant_id in due:
-            del self._since_prune[tenant_id]
+            for tenant_id, refused in due:
+                prune(session, tenant_id, refused)
+        for key in due:
+            del self._since_prune[key]
 
     def _ensure_thread(self) -> None:
         if self._pid == os.getpid():

@@ -33,14 +33,57 @@ def test_requests_are_logged_with_outcome(scim, dbsession, tenant, app):
     assert "bearer token" in rows[2].error_detail.lower()
 
 
-def test_log_is_bounded_per_tenant(dbsession, tenant, session_factory, monkeypatch):
+def add_entries(session_factory, tenant, statuses):
     with session_factory() as session, session.begin():
         session.add_all([ProvisioningLogEntry(tenant_id=tenant.id, provider="entra", method="GET",
-                                              path="/x", operation="query users", status=200,
-                                              outcome="success") for _ in range(30)])
+                                              path="/x", operation="query users", status=status,
+                                              outcome="success" if status < 400 else "failure",
+                                              request_id=str(i)) for i, status in enumerate(statuses)])
+
+
+def kept(dbsession, tenant) -> list[tuple[int, str]]:
+    """(status, request id) of the tenant's entries, oldest first."""
+    dbsession.rollback()
+    return [tuple(row) for row in dbsession.execute(
+        select(ProvisioningLogEntry.status, ProvisioningLogEntry.request_id)
+        .where(ProvisioningLogEntry.tenant_id == tenant.id).order_by(ProvisioningLogEntry.id))]
+
+
+def test_log_is_bounded_per_tenant(dbsession, tenant, session_factory, monkeypatch):
+    add_entries(session_factory, tenant, [200] * 30)
     monkeypatch.setattr(log, "KEEP_PER_TENANT", 10)
     with session_factory() as session, session.begin():
         log.prune(session, tenant.id)
     dbsession.rollback()
     assert dbsession.scalar(select(func.count()).select_from(ProvisioningLogEntry).where(
         ProvisioningLogEntry.tenant_id == tenant.id)) == 10
+
+
+def test_refused_requests_cannot_push_the_others_out(dbsession, tenant, other_tenant, session_factory,
+                                                     monkeypatch):
+    """A flood without a valid token (401) fills a bound of its own: the newest entries
+    of each kind stay, and another tenant's log is not touched."""
+    add_entries(session_factory, tenant, [200] * 12 + [401] * 30 + [201] * 2)
+    add_entries(session_factory, other_tenant, [401] * 8)
+    monkeypatch.setattr(log, "KEEP_PER_TENANT", 10)
+    monkeypatch.setattr(log, "KEEP_REFUSED_PER_TENANT", 5)
+    with session_factory() as session, session.begin():
+        log.prune(session, tenant.id)
+    assert kept(dbsession, tenant) == [(200, str(i)) for i in range(4, 12)] \
+        + [(401, str(i)) for i in range(37, 42)] + [(201, "42"), (201, "43")]
+    assert len(kept(dbsession, other_tenant)) == 8
+
+
+def test_the_writer_prunes_a_kind_after_enough_entries_of_that_kind(app, dbsession, tenant, session_factory,
+                                                                    monkeypatch):
+    add_entries(session_factory, tenant, [401] * 8)
+    monkeypatch.setattr(log, "PRUNE_EVERY", 20)
+    monkeypatch.setattr(log, "KEEP_PER_TENANT", 10)
+    monkeypatch.setattr(log, "KEEP_REFUSED_PER_TENANT", 5)
+    writer = app.registry[log.REGISTRY_KEY]
+    for _ in range(20):  # however the writer's thread splits them into batches
+        writer.add(log.row_of(log.PendingEntry(method="GET", path="/scim/entra/v2/Users", tenant_id=tenant.id),
+                              200, None, "pruned"))
+    writer.flush()
+    # 20 let in since the last pruning: cut to 10. No refused one since: not looked at.
+    assert [status for status, _ in kept(dbsession, tenant)] == [401] * 8 + [200] * 10
