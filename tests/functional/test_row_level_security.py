@@ -319,6 +319,21 @@ def test_other_work_never_runs_under_the_tenant_a_scim_read_left(one_connection,
     assert [text_ for kind, text_ in sent if kind == "Query"] [:1] == [f'"RESET {isolation.TENANT_SETTING}"']
 
 
+def test_a_connection_whose_tenant_cannot_be_reset_is_replaced(one_connection, two_tenants, tenant,
+                                                                session_factory):
+    """The server dropped the connection while it lay in the pool with a SCIM read's
+    tenant (a restart, an idle timeout): the reset at checkout fails, so the pool opens
+    a fresh connection instead, and the work goes on with no tenant set."""
+    scim_get(TestApp(one_connection.app), tenant, enable_scim(session_factory, tenant))
+    dropped = one_connection.idle.info.backend_pid
+    with session_factory() as session:
+        assert session.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": dropped})
+    with one_connection.app.registry["db_engine"].connect() as connection:
+        assert connection.connection.dbapi_connection.info.backend_pid != dropped
+        assert connection.scalar(text("SELECT current_setting('app.tenant_id', true)")) in ("", None)
+        assert user_tenants(connection) == set()
+
+
 def test_a_scim_request_that_finds_no_tenant_leaves_none(one_connection, two_tenants, tenant,
                                                           session_factory):
     """An unknown subdomain: the caller's query sets no tenant, so the one the last
