@@ -14,12 +14,9 @@ def process_tree(root: int) -> list[int]:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
+        fields = _stat_fields(int(entry))
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
     tree, todo = [], [root]
     while todo:
         pid = todo.pop()
@@ -30,12 +27,14 @@ def process_tree(root: int) -> list[int]:
 
 def cpu_seconds(pid: int) -> float:
     """utime + stime of one process, 0 if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    fields = _stat_fields(pid)
+    return _cpu(fields, 11) if fields is not None else 0.0
+
+
+def _cpu(fields: list[str], first: int) -> float:
+    """Seconds of the two clock-tick fields from ``first`` (utime and stime, or the
+    reaped children's cutime and cstime)."""
+    return (int(fields[first]) + int(fields[first + 1])) / CLOCK_TICKS
 
 
 def named(command: str) -> list[int]:
@@ -52,24 +51,24 @@ def named(command: str) -> list[int]:
     return pids
 
 
-def cpu_by_process(pids: list[int]) -> dict[tuple[int, int | None, str], float]:
+def cpu_by_process(pids: list[int]) -> dict[tuple[int, int, str], float]:
     """CPU seconds of each of ``pids``, keyed by (pid, start time) so a reused pid is
     another process; and, under their own keys, what each one's children used that it
     has reaped. A server that ends some of its processes during a window (PostgreSQL's
     backends of connections closed by a pool's overflow) keeps their CPU that way."""
-    found: dict[tuple[int, int | None, str], float] = {}
+    found: dict[tuple[int, int, str], float] = {}
     for pid in pids:
         fields = _stat_fields(pid)  # one read: own and reaped CPU of the same instant
         if fields is None:
             continue
         started = int(fields[19])
-        found[pid, started, "own"] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        found[pid, started, "reaped"] = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
+        found[pid, started, "own"] = _cpu(fields, 11)
+        found[pid, started, "reaped"] = _cpu(fields, 13)
     return found
 
 
-def cpu_between(before: dict[tuple[int, int | None, str], float],
-                after: dict[tuple[int, int | None, str], float]) -> float:
+def cpu_between(before: dict[tuple[int, int, str], float],
+                after: dict[tuple[int, int, str], float]) -> float:
     """CPU seconds ``pids`` (:func:`cpu_by_process`) used between ``before`` and
     ``after``: all of it for a process started in between; for one that ended in between
     and was reaped by another of them, what its parent's reaped time gained less what it
