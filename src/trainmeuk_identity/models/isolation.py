@@ -130,12 +130,8 @@ def forget_tenant(connection: Connection) -> None:
     """No tenant on ``connection`` from here on, where a first statement meant to set
     it (:func:`first_statement_sets_tenant`) found no tenant to set: one statement, and
     only if an earlier request left a tenant on the connection's session."""
-    if not uses_row_security(connection) or not connection.info.get(_SESSION_LEVEL_KEY):
-        return
-    local = not connection.connection.dbapi_connection.autocommit
-    connection.execute(select(func.set_config(TENANT_SETTING, literal("", String), local)))
-    if not local:
-        del connection.info[_SESSION_LEVEL_KEY]
+    if connection.info.get(_SESSION_LEVEL_KEY):  # only ever set where isolation is enforced
+        set_tenant(connection, "")
 
 
 def _reset_tenant(dbapi_connection: Any) -> None:

@@ -29,11 +29,12 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid_retry import is_last_attempt
-from sqlalchemy import Delete, Integer, String, bindparam, delete, insert, select, update
+from sqlalchemy import Delete, Integer, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..models import ProvisioningLogEntry, ScimToken
 from ..models.meta import utcnow
+from ..models.scoping import TENANT
 from .security import ScimIdentity, needs_last_used_update
 
 log = logging.getLogger(__name__)
@@ -145,10 +146,9 @@ def prune(session: Any, tenant_id: str, refused: bool | None = None) -> None:
     wrong token (True); both kinds when ``refused`` is None. One DELETE per kind."""
     for kind in (False, True) if refused is None else (refused,):
         keep = KEEP_REFUSED_PER_TENANT if kind else KEEP_PER_TENANT
-        session.execute(_prune_statement(kind), {_PRUNED_TENANT.key: tenant_id, _KEEP_OFFSET.key: keep - 1})
+        session.execute(_prune_statement(kind), {TENANT.key: tenant_id, _KEEP_OFFSET.key: keep - 1})
 
 
-_PRUNED_TENANT = bindparam("pruned_tenant_id", type_=String)
 _KEEP_OFFSET = bindparam("keep_offset", type_=Integer)
 
 
@@ -158,10 +158,10 @@ def _prune_statement(refused: bool) -> Delete:
     the cut found in the same statement; built once per process."""
     entries = ProvisioningLogEntry.__table__
     kind = (entries.c.status == REFUSED_STATUS) if refused else (entries.c.status != REFUSED_STATUS)
-    oldest_kept = (select(entries.c.id).where(entries.c.tenant_id == _PRUNED_TENANT, kind)
+    oldest_kept = (select(entries.c.id).where(entries.c.tenant_id == TENANT, kind)
                    .order_by(entries.c.id.desc()).offset(_KEEP_OFFSET).limit(1).scalar_subquery())
     # Fewer entries than kept: the cut is NULL, and nothing compares below NULL.
-    return delete(entries).where(entries.c.tenant_id == _PRUNED_TENANT, kind, entries.c.id < oldest_kept)
+    return delete(entries).where(entries.c.tenant_id == TENANT, kind, entries.c.id < oldest_kept)
 
 
 _INSERT_ENTRIES = insert(ProvisioningLogEntry.__table__)
